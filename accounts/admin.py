@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from accounts import services
+from accounts.models import TokenBlacklist, User
+
+
+class ChatUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ("username", "email")
+
+
+class ChatUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = ChatUserChangeForm
+    add_form = ChatUserCreationForm
+    list_display = ("username", "email", "is_active", "is_staff", "is_online", "last_seen", "created_at")
+    list_filter = ("is_active", "is_staff", "is_online")
+    search_fields = ("username", "email")
+    ordering = ("username",)
+    readonly_fields = ("id", "created_at", "updated_at", "last_login", "last_seen", "tokens_valid_after")
+    fieldsets = (
+        (None, {"fields": ("id", "username", "email", "password")}),
+        ("Profile", {"fields": ("avatar", "status", "is_online", "last_seen")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions", "tokens_valid_after")},
+        ),
+        ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),)
+    actions = ["deactivate_users"]
+
+    @admin.action(description="Deactivate (revoke tokens, close sockets)")
+    def deactivate_users(self, request, queryset) -> None:
+        count = 0
+        for user in queryset.filter(is_active=True):
+            services.user_deactivate(user=user)
+            count += 1
+        self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Unticking "active" in the form goes through the same service as the action.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            obj.is_active = True
+            super().save_model(request, obj, form, change)
+            services.user_deactivate(user=obj)
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TokenBlacklist)
+class TokenBlacklistAdmin(admin.ModelAdmin):
+    list_display = ("jti", "user", "expires_at", "created_at")
+    search_fields = ("jti", "user__username")
+    readonly_fields = ("jti", "user", "expires_at", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,30 @@
+"""Reads with rules in them for accounts."""
+
+import uuid
+
+from accounts.models import User
+from chatapp.errors import BadRequest, NotFound
+
+SEARCH_LIMIT = 20
+
+
+def user_search(*, query: str, exclude: User, limit: int = SEARCH_LIMIT) -> list[User]:
+    query = query.strip()
+    if not query:
+        raise BadRequest("Query parameter 'q' is required")
+    return list(
+        User.objects.filter(username__icontains=query, is_active=True)
+        .exclude(pk=exclude.pk)
+        .order_by("username")[:limit]
+    )
+
+
+def user_get(*, user_id: str) -> User:
+    try:
+        parsed = uuid.UUID(str(user_id))
+    except ValueError:
+        raise BadRequest("Invalid user ID") from None
+    user = User.objects.filter(pk=parsed, is_active=True).first()
+    if user is None:
+        raise NotFound("User not found")
+    return user

@@ -1,0 +1,165 @@
+"""Every write to accounts: registration, login, profile changes, logout and revocation."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import events
+from accounts.models import TokenBlacklist, User
+from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
+from chatapp.errors import Conflict, Unauthorized
+from realtime.groups import user_group
+from realtime.publish import publish, publish_to_user_contacts
+
+INVALID_CREDENTIALS = "Invalid credentials"
+
+# Checked against when the user does not exist, so an unknown account costs the same hashing
+# time as a wrong password and the two cannot be told apart by timing.
+_DUMMY_PASSWORD_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_PASSWORD_HASH
+    if _DUMMY_PASSWORD_HASH is None:
+        _DUMMY_PASSWORD_HASH = make_password("dummy-password-for-timing")
+    return _DUMMY_PASSWORD_HASH
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    token: str
+    user: User
+
+
+def _ensure_username_free(username: str, *, exclude: User | None = None) -> None:
+    taken = User.objects.filter(username__iexact=username)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise Conflict("Username already taken")
+
+
+def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
+    taken = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise Conflict("Email already registered")
+
+
+def _save_unique(user: User, **kwargs) -> None:
+    """Saves, turning a lost uniqueness race into the same 409 the pre-checks give."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError as error:
+        text = str(error).lower()
+        raise Conflict("Email already registered" if "email" in text else "Username already taken") from None
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> AuthResult:
+    """Creates an account and returns it with a fresh token."""
+    email = email.strip().lower()
+    _ensure_email_free(email)
+    _ensure_username_free(username)
+    user = User(username=username, email=email)
+    user.set_password(password)
+    _save_unique(user, force_insert=True)
+    return AuthResult(token=token_issue(user), user=user)
+
+
+def user_login(*, password: str, email: str | None = None, username: str | None = None) -> AuthResult:
+    """Returns a token for valid credentials; unknown user and wrong password look the same."""
+    user = None
+    if email:
+        user = User.objects.filter(email__iexact=email.strip()).first()
+    elif username:
+        user = User.objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        check_password(password, _dummy_hash())
+        raise Unauthorized(INVALID_CREDENTIALS)
+    if not user.check_password(password) or not user.is_active:
+        raise Unauthorized(INVALID_CREDENTIALS)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return AuthResult(token=token_issue(user), user=user)
+
+
+def _announce_profile(user: User) -> None:
+    publish_to_user_contacts(user.id, events.profile_updated(user))
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, status: str | None = None, avatar: str | None = None) -> User:
+    fields = []
+    if status is not None:
+        user.status = status
+        fields.append("status")
+    if avatar is not None:
+        user.avatar = avatar
+        fields.append("avatar")
+    if fields:
+        user.save(update_fields=[*fields, "updated_at"])
+        _announce_profile(user)
+    return user
+
+
+@transaction.atomic
+def user_change_username(*, user: User, username: str) -> User:
+    _ensure_username_free(username, exclude=user)
+    user.username = username
+    _save_unique(user, update_fields=["username", "updated_at"])
+    _announce_profile(user)
+    return user
+
+
+@transaction.atomic
+def user_change_email(*, user: User, email: str, current_password: str) -> User:
+    if not user.check_password(current_password):
+        raise Unauthorized("Current password is incorrect")
+    email = email.strip().lower()
+    _ensure_email_free(email, exclude=user)
+    user.email = email
+    _save_unique(user, update_fields=["email", "updated_at"])
+    return user
+
+
+def _revoke_all_tokens(user: User, *, now: datetime) -> None:
+    user.tokens_valid_after = revocation_cutoff(now)
+    publish(user_group(user.id), events.session_revoked(jti=None))
+
+
+@transaction.atomic
+def user_change_password(*, user: User, current_password: str, new_password: str) -> str:
+    """Sets the password, ends every earlier token (this one too) and returns a fresh token."""
+    if not user.check_password(current_password):
+        raise Unauthorized("Current password is incorrect")
+    user.set_password(new_password)
+    _revoke_all_tokens(user, now=timezone.now())
+    user.save(update_fields=["password", "tokens_valid_after", "updated_at"])
+    return token_issue(user)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Blocks the account: no login, every token refused, every open socket closed."""
+    user.is_active = False
+    _revoke_all_tokens(user, now=timezone.now())
+    user.save(update_fields=["is_active", "tokens_valid_after", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def token_revoke(*, token: VerifiedToken) -> None:
+    """Logout: the token's jti goes on the blacklist until it would have expired anyway."""
+    TokenBlacklist.objects.get_or_create(jti=token.jti, defaults={"expires_at": token.expires_at, "user": token.user})
+    publish(user_group(token.user.id), events.session_revoked(jti=token.jti))
+
+
+def token_blacklist_cleanup(*, now: datetime | None = None) -> int:
+    """Deletes blacklist rows whose tokens have expired; returns how many."""
+    deleted, _ = TokenBlacklist.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted

@@ -1,0 +1,101 @@
+"""Issuing and validating access tokens (HS256 JWTs made by simplejwt)."""
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import TokenBlacklist, User
+from chatapp.errors import Unauthorized
+
+INVALID_TOKEN = "Invalid or expired token"
+REVOKED_TOKEN = "Token has been revoked. Please log in again."
+_ALLOWED_HEADER_KEYS = {"alg", "typ"}
+
+
+def _uuid7_hex() -> str:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness.
+
+    `iat` only has whole seconds, so it cannot tell a token issued just before a password change
+    from one issued just after it in the same second. The jti's millisecond prefix can.
+    """
+    millis = time.time_ns() // 1_000_000
+    value = (millis & ((1 << 48) - 1)) << 80
+    value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return uuid.UUID(int=value).hex
+
+
+def jti_issued_at(jti: str) -> datetime | None:
+    try:
+        value = uuid.UUID(hex=jti)
+    except ValueError:
+        return None
+    if value.version != 7:
+        return None
+    return datetime.fromtimestamp((value.int >> 80) / 1000, tz=UTC)
+
+
+class ChatAccessToken(AccessToken):
+    def set_jti(self) -> None:
+        self.payload["jti"] = _uuid7_hex()
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    user: User
+    jti: str
+    expires_at: datetime
+
+
+def revocation_cutoff(now: datetime) -> datetime:
+    """The first whole millisecond after `now`: every token issued so far has a smaller jti time."""
+    return now.replace(microsecond=(now.microsecond // 1000) * 1000) + timedelta(milliseconds=1)
+
+
+def token_issue(user: User) -> str:
+    cutoff = user.tokens_valid_after
+    if cutoff is not None:
+        # A token minted right after a revocation must not share its millisecond (< 1 ms wait).
+        while datetime.now(tz=UTC) < cutoff:
+            time.sleep(0.0002)
+    token = ChatAccessToken.for_user(user)
+    token["username"] = user.username
+    return str(token)
+
+
+def token_verify(raw: str) -> VerifiedToken:
+    """Checks signature, algorithm, expiry, revocation and the user; raises Unauthorized."""
+    try:
+        header = jwt.get_unverified_header(raw)
+    except jwt.PyJWTError:
+        raise Unauthorized(INVALID_TOKEN) from None
+    # Key-locating headers (kid, jku, jwk, x5u...) are never honoured: there is one key.
+    if set(header) - _ALLOWED_HEADER_KEYS or header.get("alg") != "HS256":
+        raise Unauthorized(INVALID_TOKEN)
+    try:
+        token = ChatAccessToken(raw)
+    except TokenError:
+        raise Unauthorized(INVALID_TOKEN) from None
+
+    jti, user_id = token.get("jti"), token.get("user_id")
+    if not isinstance(jti, str) or not user_id:
+        raise Unauthorized(INVALID_TOKEN)
+    if TokenBlacklist.objects.filter(jti=jti).exists():
+        raise Unauthorized(REVOKED_TOKEN)
+    try:
+        user = User.objects.get(id=user_id, is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Unauthorized(INVALID_TOKEN) from None
+    if user.tokens_valid_after is not None:
+        issued = jti_issued_at(jti)
+        if issued is None or issued < user.tokens_valid_after:
+            raise Unauthorized(REVOKED_TOKEN)
+    expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
+    return VerifiedToken(user=user, jti=jti, expires_at=expires_at)

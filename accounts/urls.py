@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts import apis
+
+urlpatterns = [
+    path("auth/register", apis.RegisterApi.as_view()),
+    path("auth/login", apis.LoginApi.as_view()),
+    path("auth/me", apis.MeApi.as_view()),
+    path("auth/logout", apis.LogoutApi.as_view()),
+    path("auth/username", apis.UsernameChangeApi.as_view()),
+    path("auth/email", apis.EmailChangeApi.as_view()),
+    path("auth/password", apis.PasswordChangeApi.as_view()),
+    path("users/search", apis.UserSearchApi.as_view()),
+    path("users/<str:user_id>", apis.UserDetailApi.as_view()),
+]

@@ -1,0 +1,19 @@
+"""ASGI entry point: Django for HTTP, Channels for the WebSocket endpoint."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatapp.settings")
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from realtime.routing import websocket_urlpatterns  # noqa: E402  (needs Django set up first)
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": URLRouter(websocket_urlpatterns),
+    }
+)

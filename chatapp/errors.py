@@ -1,0 +1,33 @@
+"""Domain errors raised by services and selectors.
+
+Each carries the HTTP status it maps to and a message fit to show a user; REST turns them into
+`{"error": message}` with that status, the WebSocket consumer into an `error` event.
+"""
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(DomainError):
+    status_code = 400
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409

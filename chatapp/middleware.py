@@ -1,0 +1,139 @@
+"""HTTP middleware: request ids and access logs, JSON errors, CORS preflight status, rate limits."""
+
+import logging
+import re
+import time
+import uuid
+from http import HTTPStatus
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
+
+from chatapp.logging import request_id_var
+
+access_logger = logging.getLogger("chatapp.access")
+error_logger = logging.getLogger("chatapp.errors")
+
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_JSON_PATH_PREFIXES = ("/api/", "/health")
+_AUTH_RATE_LIMITED_PATHS = {"/api/v1/auth/register", "/api/v1/auth/login"}
+
+
+def _wants_json_errors(request: HttpRequest) -> bool:
+    return request.path.startswith(_JSON_PATH_PREFIXES)
+
+
+class RequestIdMiddleware:
+    """Keeps a sane client X-Request-ID (else makes one), echoes it, and logs one access line."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
+        request.request_id = request_id
+        context_token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            access_logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    # The path only: a query string may carry anything a client put there.
+                    "path": request.path,
+                    "status": response.status_code,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user_id": str(user.pk) if getattr(user, "is_authenticated", False) else None,
+                    "remote_addr": request.META.get("REMOTE_ADDR"),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(context_token)
+
+
+class JsonErrorMiddleware:
+    """Under /api/ and /health*, every error is `{"error": ...}`: no HTML pages, no tracebacks."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and _wants_json_errors(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            reason = (
+                HTTPStatus(response.status_code).phrase
+                if response.status_code in HTTPStatus._value2member_map_
+                else "Error"
+            )
+            replacement = JsonResponse({"error": reason}, status=response.status_code)
+            for header in ("Retry-After", "Allow", "X-Request-ID"):
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _wants_json_errors(request):
+            return None
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            # The database is unreachable: a retryable outage, not a bug.
+            error_logger.warning("database unavailable", extra={"path": request.path, "error": str(exception)})
+            return JsonResponse({"error": "Service temporarily unavailable"}, status=503, headers={"Retry-After": "2"})
+        if isinstance(exception, DatabaseError):
+            error_logger.exception("database error", extra={"path": request.path})
+            return JsonResponse({"error": "Internal server error"}, status=500)
+        error_logger.exception("unhandled error", extra={"path": request.path})
+        return JsonResponse({"error": "Internal server error"}, status=500)
+
+
+class PreflightNoContentMiddleware:
+    """CORS preflights answer 204 No Content (the seed's contract), allowed origin or not."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "OPTIONS"
+            and "access-control-request-method" in request.headers
+            and response.status_code == 200
+        ):
+            response.status_code = 204
+            response.content = b""
+            if "Content-Length" in response:
+                del response["Content-Length"]
+        return response
+
+
+class RateLimitMiddleware:
+    """Per-IP fixed-window limits shared by every process through the Django cache."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/v1/"):
+            if request.path in _AUTH_RATE_LIMITED_PATHS:
+                group, rate = "auth", settings.RATE_LIMIT_AUTH
+            else:
+                group, rate = "api", settings.RATE_LIMIT_API
+            usage = get_usage(request, group=group, key="ip", rate=rate, method=ALL, increment=True)
+            if usage is not None and usage["should_limit"]:
+                retry_after = max(1, int(usage.get("time_left") or 1))
+                return JsonResponse(
+                    {"error": "Too many requests"}, status=429, headers={"Retry-After": str(retry_after)}
+                )
+        return self.get_response(request)
