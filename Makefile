@@ -22,7 +22,7 @@ migrate: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -v 0 -b 0.0.0.0 -p $${PORT:-8080} chatapp.asgi:application
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py serve --port $${PORT:-8080}
 
 test: venv
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

@@ -195,6 +195,9 @@ CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after"]
 CORS_PREFLIGHT_MAX_AGE = 600
 CSRF_TRUSTED_ORIGINS = ALLOWED_ORIGINS
 
+# WebSocket: how long a socket may stay open without authenticating (first-message auth).
+WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10, minimum=1)
+
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"

@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from realtime.groups import user_group
+from realtime.groups import room_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,22 @@ def encode_event(event: dict) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def send_now(group: str, event: dict) -> None:
-    """Sends immediately. Only for callers outside a transaction (consumers, commands)."""
+def relay_message(event: dict, *, skip_user: UUID | str | None = None) -> dict:
+    """The group message consumers relay: the event's JSON text, encoded once for everyone."""
     message = {"type": RELAY_TYPE, "event": event["type"], "text": encode_event(event)}
+    if skip_user is not None:
+        message["skip_user"] = str(skip_user)
+    return message
+
+
+async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
+    """For ephemeral events with no database write behind them (typing, join/leave of a socket)."""
+    await get_channel_layer().group_send(group, relay_message(event, skip_user=skip_user))
+
+
+def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
+    """Sends immediately. Only for callers outside a transaction (consumers, commands)."""
+    message = relay_message(event, skip_user=skip_user)
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception as error:
@@ -42,14 +55,17 @@ def publish(group: str, event: dict) -> None:
     transaction.on_commit(lambda: send_now(group, event))
 
 
-def publish_many(groups: list[str], event: dict) -> None:
+def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:
     def send() -> None:
         for group in groups:
-            send_now(group, event)
+            send_now(group, event, skip_user=skip_user)
 
     transaction.on_commit(send)
 
 
 def publish_to_user_contacts(user_id: UUID, event: dict) -> None:
-    """Sends `event` to the user's own sockets (rooms they share are added by the rooms app)."""
-    publish(user_group(user_id), event)
+    """Sends `event` to the user's own sockets and to every room they belong to."""
+    from rooms.selectors import room_ids_for_user  # rooms imports this module
+
+    groups = [user_group(user_id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user_id))]
+    publish_many(groups, event)

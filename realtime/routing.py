@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import ChatConsumer
+
+websocket_urlpatterns = [
+    path("api/v1/ws", ChatConsumer.as_asgi()),
+]

@@ -1,0 +1,372 @@
+"""The WebSocket endpoint: authenticate, parse each frame, call the same services as REST, relay.
+
+Group events arrive already encoded (realtime.publish), so relaying one is a single `send` with no
+JSON work and no database access.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts.tokens import REVOKED_TOKEN, token_verify
+from chatapp.errors import DomainError, Unauthorized
+from realtime import events, hub
+from realtime.groups import room_group, user_group
+from realtime.presence import get_presence
+from realtime.publish import RELAY_TYPE, encode_event, send_now_async
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_BIG = 1009
+MAX_FRAME_BYTES = 64 * 1024
+# Token bucket per socket: 20 frames/s sustained, bursts of up to 40.
+FRAME_RATE_PER_SECOND = 20.0
+FRAME_BURST = 40.0
+TYPING_MIN_INTERVAL = 1.0
+# Events sent to user/room groups that steer the consumer instead of reaching the client.
+_INTERNAL_EVENTS = {"session_revoked", "room_subscribe", "room_unsubscribe"}
+_ENCODED_AUTH_REQUIRED = encode_event(events.auth_required())
+
+
+class FrameError(Exception):
+    """A client frame that cannot be acted on; answered with an `error` event."""
+
+
+def _uuid(payload: dict, field: str = "room_id") -> uuid.UUID:
+    value = payload.get(field)
+    if not isinstance(value, str):
+        raise FrameError(f"{field} is required")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FrameError(f"{field} must be a UUID") from None
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.user = None
+        self.user_key = ""
+        self.jti: str | None = None
+        self.member_room_ids: set[str] = set()
+        self.subscribed_room_ids: set[str] = set()
+        self.auth_deadline: asyncio.Task | None = None
+        self.closing = False
+        self.bucket = FRAME_BURST
+        self.bucket_at = time.monotonic()
+        self.slow_down_sent_at = 0.0
+        self.typing_sent_at: dict[str, float] = {}
+
+        headers = dict(self.scope.get("headers", []))
+        origin = headers.get(b"origin")
+        if origin is not None and origin.decode("latin-1") not in settings.ALLOWED_ORIGINS:
+            await self.close()  # before accept: the handshake is refused with 403
+            return
+        if hub.is_shutting_down():
+            await self.close()  # this process is draining; the client retries another one
+            return
+        await self.accept()
+        authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
+        if authorization:
+            scheme, _, raw = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                await self.reject("Authorization header must be 'Bearer <token>'")
+                return
+            await self.authenticate(raw.strip())
+        else:
+            await self.send(text_data=_ENCODED_AUTH_REQUIRED)
+            self.auth_deadline = asyncio.ensure_future(self._expire_unauthenticated())
+
+    async def _expire_unauthenticated(self) -> None:
+        await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
+        if self.user is None:
+            await self.reject("Authentication timed out")
+
+    async def reject(self, message: str) -> None:
+        if self.closing:
+            return
+        await self.send_event(events.error(message))
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def authenticate(self, raw_token: str) -> None:
+        try:
+            verified = await database_sync_to_async(token_verify)(raw_token)
+        except Unauthorized as error:
+            await self.reject(error.message)
+            return
+        if self.auth_deadline is not None:
+            self.auth_deadline.cancel()
+        self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
+        room_ids = await database_sync_to_async(_room_ids_for_user)(verified.user.id)
+        self.member_room_ids = set(room_ids)
+        await self.channel_layer.group_add(user_group(self.user_key), self.channel_name)
+        for room_id in room_ids:
+            await self._subscribe(room_id)
+        hub.register(self)
+        transition = await get_presence().connect(self.user_key, self.channel_name)
+        if transition.changed:
+            await database_sync_to_async(_presence_mark_online)(self.user.id)
+        await self.send_event(events.connected(self.user))
+
+    async def disconnect(self, code: int) -> None:
+        if self.auth_deadline is not None:
+            self.auth_deadline.cancel()
+        if self.user is None:
+            return
+        hub.unregister(self)
+        await self.channel_layer.group_discard(user_group(self.user_key), self.channel_name)
+        for room_id in list(self.subscribed_room_ids):
+            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+        self.subscribed_room_ids.clear()
+        transition = await get_presence().disconnect(self.user_key, self.channel_name)
+        if transition.changed:
+            await database_sync_to_async(_presence_mark_offline)(self.user.id)
+
+    # --- client frames ----------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return
+        if text_data is None:
+            await self.send_event(events.error("Binary frames are not supported"))
+            return
+        if len(text_data) > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not self._take_frame_token():
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._answer_unauthenticated_or_error("Invalid message format")
+            return
+        payload = frame.get("payload") if frame.get("payload") is not None else {}
+        if not isinstance(payload, dict):
+            await self._answer_unauthenticated_or_error("Invalid message format")
+            return
+
+        if self.user is None:
+            token = payload.get("token")
+            if frame["type"] == "auth" and isinstance(token, str) and token:
+                await self.authenticate(token)
+            else:
+                await self.reject("Authentication required")
+            return
+
+        handler = self._handlers.get(frame["type"])
+        if handler is None:
+            await self.send_event(events.error("Unknown event type"))
+            return
+        try:
+            await handler(self, payload)
+        except FrameError as error:
+            await self.send_event(events.error(str(error), **_echo_ref(payload)))
+        except DomainError as error:
+            await self.send_event(events.error(error.message, **_echo_ref(payload)))
+
+    async def _answer_unauthenticated_or_error(self, message: str) -> None:
+        if self.user is None:
+            await self.reject("Authentication required")
+        else:
+            await self.send_event(events.error(message))
+
+    def _take_frame_token(self) -> bool:
+        now = time.monotonic()
+        self.bucket = min(FRAME_BURST, self.bucket + (now - self.bucket_at) * FRAME_RATE_PER_SECOND)
+        self.bucket_at = now
+        if self.bucket >= 1:
+            self.bucket -= 1
+            return True
+        if now - self.slow_down_sent_at >= 1.0:
+            self.slow_down_sent_at = now
+            asyncio.ensure_future(self.send_event(events.error("Slow down")))
+        return False
+
+    async def on_auth(self, payload: dict) -> None:
+        """A second `auth` on an authenticated socket is what browsers often send: ignore it."""
+
+    async def on_ping(self, payload: dict) -> None:
+        await self.send_event(events.pong())
+
+    async def on_join_room(self, payload: dict) -> None:
+        room_id = str(_uuid(payload))
+        await self._ensure_member(room_id)
+        await self._subscribe(room_id)
+        await send_now_async(room_group(room_id), _user_joined(room_id, self.user))
+
+    async def on_leave_room(self, payload: dict) -> None:
+        room_id = str(_uuid(payload))
+        await self._ensure_member(room_id)
+        await send_now_async(room_group(room_id), _user_left(room_id, self.user))
+        await self._unsubscribe(room_id)
+
+    async def on_typing(self, payload: dict) -> None:
+        room_id = str(_uuid(payload))
+        await self._ensure_member(room_id)
+        now = time.monotonic()
+        if now - self.typing_sent_at.get(room_id, 0.0) < TYPING_MIN_INTERVAL:
+            return
+        self.typing_sent_at[room_id] = now
+        await send_now_async(room_group(room_id), events.typing(room_id, self.user), skip_user=self.user_key)
+
+    async def on_stop_typing(self, payload: dict) -> None:
+        room_id = str(_uuid(payload))
+        await self._ensure_member(room_id)
+        self.typing_sent_at.pop(room_id, None)
+        await send_now_async(room_group(room_id), events.stop_typing(room_id, self.user), skip_user=self.user_key)
+
+    async def on_send_message(self, payload: dict) -> None:
+        message_event, created = await database_sync_to_async(_send_message)(self.user, payload)
+        if not created:
+            # A resend of a message already stored: only the sender hears about it again.
+            await self.send_event(message_event)
+
+    async def on_resume(self, payload: dict) -> None:
+        rooms = payload.get("rooms")
+        if not isinstance(rooms, dict):
+            raise FrameError("rooms must be an object of room_id: last_message_id")
+        replay = await database_sync_to_async(_resume_events)(self.user, rooms)
+        for text in replay.texts:
+            await self.send(text_data=text)
+        await self.send_event(events.resumed(replay.room_ids))
+
+    _handlers = {
+        "auth": on_auth,
+        "ping": on_ping,
+        "join_room": on_join_room,
+        "leave_room": on_leave_room,
+        "typing": on_typing,
+        "stop_typing": on_stop_typing,
+        "send_message": on_send_message,
+        "resume": on_resume,
+    }
+
+    # --- membership ---------------------------------------------------------------------------
+
+    async def _ensure_member(self, room_id: str) -> None:
+        if room_id in self.member_room_ids:
+            return
+        # The cache may lag a REST join by one event; the database is the source of truth.
+        if await database_sync_to_async(_room_is_member)(room_id, self.user.id):
+            self.member_room_ids.add(room_id)
+            return
+        raise FrameError("You are not a member of this room")
+
+    async def _subscribe(self, room_id: str) -> None:
+        if room_id not in self.subscribed_room_ids:
+            self.subscribed_room_ids.add(room_id)
+            await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+
+    async def _unsubscribe(self, room_id: str) -> None:
+        if room_id in self.subscribed_room_ids:
+            self.subscribed_room_ids.discard(room_id)
+            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+
+    # --- group events ---------------------------------------------------------------------------
+
+    async def dispatch(self, message: dict) -> None:
+        # Relays touch no database, so skip Channels' per-event close_old_connections thread hop.
+        if message["type"] == RELAY_TYPE and message.get("event") not in _INTERNAL_EVENTS:
+            await self.relay(message)
+            return
+        await super().dispatch(message)
+
+    async def relay(self, message: dict) -> None:
+        if self.user is None or self.closing:
+            return
+        event_type = message.get("event")
+        if event_type in _INTERNAL_EVENTS:
+            await self._steer(event_type, json.loads(message["text"]).get("payload", {}))
+            return
+        if message.get("skip_user") == self.user_key:
+            return
+        await self.send(text_data=message["text"])
+        if event_type == "room_deleted":
+            room_id = json.loads(message["text"])["payload"]["room_id"]
+            self.member_room_ids.discard(room_id)
+            await self._unsubscribe(room_id)
+
+    async def _steer(self, event_type: str, payload: dict[str, Any]) -> None:
+        if event_type == "session_revoked":
+            if payload.get("jti") in (None, self.jti):
+                await self.reject(REVOKED_TOKEN)
+        elif event_type == "room_subscribe":
+            self.member_room_ids.add(payload["room_id"])
+            await self._subscribe(payload["room_id"])
+        elif event_type == "room_unsubscribe":
+            self.member_room_ids.discard(payload["room_id"])
+            await self._unsubscribe(payload["room_id"])
+
+    async def send_event(self, event: dict) -> None:
+        if not self.closing:
+            await self.send(text_data=encode_event(event))
+
+
+def _echo_ref(payload: dict) -> dict:
+    """Lets a client match an error to the pending message it sent."""
+    client_msg_id = payload.get("client_msg_id")
+    return {"client_msg_id": client_msg_id} if isinstance(client_msg_id, str) and len(client_msg_id) <= 64 else {}
+
+
+# Synchronous halves run in Channels' database thread.
+
+
+def _room_ids_for_user(user_id) -> list[str]:
+    from rooms.selectors import room_ids_for_user
+
+    return [str(room_id) for room_id in room_ids_for_user(user_id=user_id)]
+
+
+def _room_is_member(room_id: str, user_id) -> bool:
+    from rooms.selectors import room_is_member
+
+    return room_is_member(room_id=room_id, user_id=user_id)
+
+
+def _presence_mark_online(user_id) -> None:
+    from realtime.services import presence_mark_online
+
+    presence_mark_online(user_id=user_id)
+
+
+def _presence_mark_offline(user_id) -> None:
+    from realtime.services import presence_mark_offline
+
+    presence_mark_offline(user_id=user_id)
+
+
+def _user_joined(room_id: str, user) -> dict:
+    from rooms.events import user_joined
+
+    return user_joined(room_id, user)
+
+
+def _user_left(room_id: str, user) -> dict:
+    from rooms.events import user_left
+
+    return user_left(room_id, user)
+
+
+def _send_message(user, payload: dict) -> tuple[dict, bool]:
+    from realtime.resume import message_send_from_frame
+
+    return message_send_from_frame(user, payload)
+
+
+def _resume_events(user, rooms: dict):
+    from realtime.resume import resume_events
+
+    return resume_events(user=user, last_seen=rooms)

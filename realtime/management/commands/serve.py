@@ -1,0 +1,101 @@
+"""Serve HTTP and WebSocket with daphne, with chatapp's socket limits and a graceful shutdown.
+
+Plain `daphne` cancels every consumer on SIGTERM, so clients see the TCP connection drop (1006)
+instead of a close frame. Here SIGTERM/SIGINT stop accepting connections, close every socket
+with 1001 (going away) so clients reconnect elsewhere and resume, then stop the reactor.
+"""
+
+import asyncio
+import logging
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+logger = logging.getLogger("chatapp.server")
+
+PING_INTERVAL_SECONDS = 30
+# A socket that has not answered a ping this long after it was sent is dropped: silent > 60 s.
+PING_TIMEOUT_SECONDS = 30
+SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 5
+
+
+class Command(BaseCommand):
+    help = "Runs the ASGI server (daphne). SIGTERM closes sockets with 1001 and exits within 10 s."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="0.0.0.0")
+        parser.add_argument("--port", type=int, default=settings.PORT)
+
+    def handle(self, *args, host: str, port: int, **options) -> None:
+        from daphne.server import Server  # installs Twisted's asyncio reactor: import first
+        from daphne.ws_protocol import WebSocketProtocol
+        from twisted.internet import reactor
+
+        from chatapp.asgi import application
+        from realtime import hub
+        from realtime.consumers import MAX_FRAME_BYTES
+
+        class ChatServer(Server):
+            def listen_success(self, listening_port) -> None:
+                self.ports = [*getattr(self, "ports", []), listening_port]
+                super().listen_success(listening_port)
+
+        server = ChatServer(
+            application=application,
+            endpoints=[f"tcp:port={port}:interface={host}"],
+            signal_handlers=False,
+            ping_interval=PING_INTERVAL_SECONDS,
+            ping_timeout=PING_TIMEOUT_SECONDS,
+            websocket_max_message_size=MAX_FRAME_BYTES,
+            websocket_max_frame_size=MAX_FRAME_BYTES,
+            application_close_timeout=10,
+            verbosity=0,
+        )
+        stopping = False
+
+        def open_websockets() -> list[WebSocketProtocol]:
+            return [
+                protocol
+                for protocol in list(server.connections)
+                if isinstance(protocol, WebSocketProtocol) and protocol.state != protocol.STATE_CLOSED
+            ]
+
+        async def shut_down() -> None:
+            for listening_port in getattr(server, "ports", []):
+                listening_port.stopListening()
+            hub.begin_shutdown()
+            sockets = open_websockets()
+            try:
+                # autobahn's public sendClose() only takes 1000 or 3000-4999; 1001 ("going away")
+                # is the code that tells clients to reconnect elsewhere, so send the frame directly.
+                for protocol in sockets:
+                    if protocol.state == protocol.STATE_OPEN:
+                        protocol.sendCloseFrame(code=1001, isReply=False)
+                deadline = asyncio.get_running_loop().time() + SHUTDOWN_CLOSE_TIMEOUT_SECONDS
+                while open_websockets() and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.05)
+            finally:
+                logger.info(
+                    "shutdown: sockets closed", extra={"sockets": len(sockets), "left_open": len(open_websockets())}
+                )
+                reactor.stop()
+
+        def on_signal(signum: int) -> None:
+            nonlocal stopping
+            if stopping:
+                return
+            stopping = True
+            logger.info("shutdown requested", extra={"signal": signal.Signals(signum).name})
+            asyncio.ensure_future(shut_down())
+
+        def on_reactor_running() -> None:
+            # Fail over-size frames with a real close frame (1009), not a dropped connection.
+            server.ws_factory.setProtocolOptions(failByDrop=False)
+            loop = asyncio.get_event_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, on_signal, signum)
+            logger.info("listening", extra={"host": host, "port": port})
+
+        reactor.callWhenRunning(on_reactor_running)
+        server.run()

@@ -1,0 +1,156 @@
+"""Connection counting for presence, shared by every server process through Redis.
+
+Each user has a sorted set of their open connections scored by an expiry time. A process
+refreshes its own connections every PRESENCE_REFRESH_SECONDS; a process that dies stops
+refreshing, its entries expire after PRESENCE_TTL_SECONDS, and the sweep (run by whichever process
+holds the sweep lock) announces those users offline. Without REDIS_URL (the single-process
+embedded default) the same rules run on an in-process dictionary.
+"""
+
+import asyncio
+import time
+import weakref
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+PRESENCE_TTL_SECONDS = 90
+PRESENCE_REFRESH_SECONDS = 30
+_KEY_PREFIX = "chatapp:presence"
+_ONLINE_USERS_KEY = f"{_KEY_PREFIX}:users"
+_SWEEP_LOCK_KEY = f"{_KEY_PREFIX}:sweep-lock"
+
+
+def _user_key(user_id: str) -> str:
+    return f"{_KEY_PREFIX}:user:{user_id}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What a connect/disconnect did to the user's presence."""
+
+    changed: bool  # True: first connection opened, or last connection closed
+
+
+class RedisPresence:
+    def __init__(self, url: str) -> None:
+        self._url = url
+        # One client (and pool) per event loop: redis.asyncio connections belong to a loop.
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _client(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = aioredis.Redis.from_url(self._url, max_connections=50, health_check_interval=30)
+            self._clients[loop] = client
+        return client
+
+    async def connect(self, user_id: str, connection_id: str) -> Transition:
+        now = time.time()
+        key = _user_key(user_id)
+        async with self._client().pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zadd(key, {connection_id: now + PRESENCE_TTL_SECONDS})
+            pipe.zcard(key)
+            pipe.sadd(_ONLINE_USERS_KEY, user_id)
+            pipe.expire(key, PRESENCE_TTL_SECONDS * 2)
+            _, _, count, _, _ = await pipe.execute()
+        return Transition(changed=count == 1)
+
+    async def disconnect(self, user_id: str, connection_id: str) -> Transition:
+        now = time.time()
+        key = _user_key(user_id)
+        async with self._client().pipeline(transaction=True) as pipe:
+            pipe.zrem(key, connection_id)
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zcard(key)
+            removed, _, count = await pipe.execute()
+        if removed and count == 0:
+            await self._client().srem(_ONLINE_USERS_KEY, user_id)
+            return Transition(changed=True)
+        return Transition(changed=False)
+
+    async def refresh(self, connections: list[tuple[str, str]]) -> None:
+        if not connections:
+            return
+        expiry = time.time() + PRESENCE_TTL_SECONDS
+        async with self._client().pipeline(transaction=False) as pipe:
+            for user_id, connection_id in connections:
+                pipe.zadd(_user_key(user_id), {connection_id: expiry}, xx=True)
+                pipe.expire(_user_key(user_id), PRESENCE_TTL_SECONDS * 2)
+            await pipe.execute()
+
+    async def is_online(self, user_id: str) -> bool:
+        return bool(await self._client().zcount(_user_key(user_id), time.time(), "+inf"))
+
+    async def sweep(self) -> list[str]:
+        """Users whose every connection expired (their process died): now offline."""
+        client = self._client()
+        if not await client.set(_SWEEP_LOCK_KEY, "1", nx=True, ex=PRESENCE_REFRESH_SECONDS - 1):
+            return []  # another process is sweeping
+        now = time.time()
+        gone = []
+        for raw in await client.smembers(_ONLINE_USERS_KEY):
+            user_id = raw.decode() if isinstance(raw, bytes) else raw
+            key = _user_key(user_id)
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now)
+                pipe.zcard(key)
+                _, count = await pipe.execute()
+            if count == 0 and await client.srem(_ONLINE_USERS_KEY, user_id):
+                gone.append(user_id)
+        return gone
+
+
+class LocalPresence:
+    """The same rules for one process (embedded default, no Redis)."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, dict[str, float]] = {}
+
+    async def connect(self, user_id: str, connection_id: str) -> Transition:
+        live = self._live(user_id)
+        live[connection_id] = time.time() + PRESENCE_TTL_SECONDS
+        return Transition(changed=len(live) == 1)
+
+    async def disconnect(self, user_id: str, connection_id: str) -> Transition:
+        live = self._live(user_id)
+        removed = live.pop(connection_id, None) is not None
+        if removed and not live:
+            self._connections.pop(user_id, None)
+            return Transition(changed=True)
+        return Transition(changed=False)
+
+    async def refresh(self, connections: list[tuple[str, str]]) -> None:
+        expiry = time.time() + PRESENCE_TTL_SECONDS
+        for user_id, connection_id in connections:
+            if connection_id in self._connections.get(user_id, {}):
+                self._connections[user_id][connection_id] = expiry
+
+    async def is_online(self, user_id: str) -> bool:
+        return bool(self._live(user_id))
+
+    async def sweep(self) -> list[str]:
+        gone = [user_id for user_id in list(self._connections) if not self._live(user_id)]
+        for user_id in gone:
+            self._connections.pop(user_id, None)
+        return gone
+
+    def _live(self, user_id: str) -> dict[str, float]:
+        now = time.time()
+        live = self._connections.setdefault(user_id, {})
+        for connection_id in [c for c, expiry in live.items() if expiry <= now]:
+            del live[connection_id]
+        return live
+
+
+_presence: RedisPresence | LocalPresence | None = None
+
+
+def get_presence() -> RedisPresence | LocalPresence:
+    global _presence
+    if _presence is None:
+        _presence = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else LocalPresence()
+    return _presence

@@ -1,0 +1,40 @@
+"""Writes the realtime app makes: presence state in the database, announced after commit."""
+
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from realtime import events
+from realtime.groups import room_group
+from realtime.publish import publish_many
+from rooms.selectors import room_ids_for_user
+
+
+def _announce_to_rooms(user: User, event: dict) -> None:
+    groups = [room_group(room_id) for room_id in room_ids_for_user(user_id=user.id)]
+    publish_many(groups, event, skip_user=user.id)
+
+
+@transaction.atomic
+def presence_mark_online(*, user_id: UUID) -> User:
+    """The user's first connection opened: store it and tell everyone who shares a room."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    user.is_online = True
+    user.save(update_fields=["is_online"])
+    _announce_to_rooms(user, events.user_online(user))
+    return user
+
+
+@transaction.atomic
+def presence_mark_offline(*, user_id: UUID) -> User | None:
+    """The user's last connection closed (or expired): store last_seen and announce it."""
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return None
+    user.is_online = False
+    user.last_seen = timezone.now()
+    user.save(update_fields=["is_online", "last_seen"])
+    _announce_to_rooms(user, events.user_offline(user))
+    return user
