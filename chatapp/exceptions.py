@@ -20,14 +20,14 @@ _MESSAGES = {
 }
 
 
-def _first_message(detail: Any, prefix: str = "") -> str:
+def first_error_message(detail: Any, prefix: str = "") -> str:
     if isinstance(detail, dict):
         for key, value in detail.items():
             label = "" if key == "non_field_errors" else str(key)
-            return _first_message(value, label or prefix)
+            return first_error_message(value, label or prefix)
         return "Invalid input"
     if isinstance(detail, list):
-        return _first_message(detail[0], prefix) if detail else "Invalid input"
+        return first_error_message(detail[0], prefix) if detail else "Invalid input"
     text = str(detail)
     return f"{prefix}: {text}" if prefix else text
 
@@ -46,7 +46,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
-        body: dict[str, Any] = {"error": _first_message(detail)}
+        body: dict[str, Any] = {"error": first_error_message(detail)}
         if isinstance(detail, dict):
             body["fields"] = {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in detail.items()}
         response.data = body
@@ -58,6 +58,6 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     message = next((text for kind, text in _MESSAGES.items() if type(exc) is kind), None)
     if message is None:
-        message = _first_message(exc.detail) if hasattr(exc, "detail") else str(exc)
+        message = first_error_message(exc.detail) if hasattr(exc, "detail") else str(exc)
     response.data = {"error": message}
     return response

@@ -17,10 +17,18 @@ from django.conf import settings
 
 from accounts.tokens import REVOKED_TOKEN, token_verify
 from chatapp.errors import DomainError, Unauthorized
+from chatapp.exceptions import first_error_message
+from messaging import events as message_events
+from messaging.serializers import MessageSendInput
+from messaging.services import message_send
 from realtime import events, hub
 from realtime.groups import room_group, user_group
 from realtime.presence import get_presence
 from realtime.publish import RELAY_TYPE, encode_event, send_now_async
+from realtime.selectors import resume_events
+from realtime.services import presence_mark_offline, presence_mark_online
+from rooms import events as room_events
+from rooms.selectors import room_ids_for_user, room_is_member
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +39,7 @@ MAX_FRAME_BYTES = 64 * 1024
 FRAME_RATE_PER_SECOND = 20.0
 FRAME_BURST = 40.0
 TYPING_MIN_INTERVAL = 1.0
+REPLAY_DEDUPE_SECONDS = 30.0
 # Events sent to user/room groups that steer the consumer instead of reaching the client.
 _INTERNAL_EVENTS = {"session_revoked", "room_subscribe", "room_unsubscribe"}
 _ENCODED_AUTH_REQUIRED = encode_event(events.auth_required())
@@ -63,6 +72,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket_at = time.monotonic()
         self.slow_down_sent_at = 0.0
         self.typing_sent_at: dict[str, float] = {}
+        self.replayed_message_ids: set[str] = set()
+        self.replayed_until = 0.0
 
         headers = dict(self.scope.get("headers", []))
         origin = headers.get(b"origin")
@@ -108,7 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
-        room_ids = await database_sync_to_async(_room_ids_for_user)(verified.user.id)
+        room_ids = [str(room_id) for room_id in await database_sync_to_async(room_ids_for_user)(user_id=verified.user.id)]
         self.member_room_ids = set(room_ids)
         await self.channel_layer.group_add(user_group(self.user_key), self.channel_name)
         for room_id in room_ids:
@@ -116,7 +127,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         hub.register(self)
         transition = await get_presence().connect(self.user_key, self.channel_name)
         if transition.changed:
-            await database_sync_to_async(_presence_mark_online)(self.user.id)
+            await database_sync_to_async(presence_mark_online)(user_id=self.user.id)
         await self.send_event(events.connected(self.user))
 
     async def disconnect(self, code: int) -> None:
@@ -131,7 +142,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.subscribed_room_ids.clear()
         transition = await get_presence().disconnect(self.user_key, self.channel_name)
         if transition.changed:
-            await database_sync_to_async(_presence_mark_offline)(self.user.id)
+            await database_sync_to_async(presence_mark_offline)(user_id=self.user.id)
 
     # --- client frames ----------------------------------------------------------------------
 
@@ -205,12 +216,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
         await self._subscribe(room_id)
-        await send_now_async(room_group(room_id), _user_joined(room_id, self.user))
+        await send_now_async(room_group(room_id), room_events.user_joined(room_id, self.user))
 
     async def on_leave_room(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        await send_now_async(room_group(room_id), _user_left(room_id, self.user))
+        await send_now_async(room_group(room_id), room_events.user_left(room_id, self.user))
         await self._unsubscribe(room_id)
 
     async def on_typing(self, payload: dict) -> None:
@@ -238,10 +249,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         rooms = payload.get("rooms")
         if not isinstance(rooms, dict):
             raise FrameError("rooms must be an object of room_id: last_message_id")
-        replay = await database_sync_to_async(_resume_events)(self.user, rooms)
+        replay = await database_sync_to_async(resume_events)(user=self.user, last_seen=rooms)
+        # Group events wait while this handler runs; a message replayed here may also be
+        # queued live, so remember what was replayed and drop the live copy.
+        self.replayed_message_ids = replay.message_ids
+        self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
         for text in replay.texts:
             await self.send(text_data=text)
-        await self.send_event(events.resumed(replay.room_ids))
+        await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
 
     _handlers = {
         "auth": on_auth,
@@ -260,7 +275,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room_id in self.member_room_ids:
             return
         # The cache may lag a REST join by one event; the database is the source of truth.
-        if await database_sync_to_async(_room_is_member)(room_id, self.user.id):
+        if await database_sync_to_async(room_is_member)(room_id=room_id, user_id=self.user.id):
             self.member_room_ids.add(room_id)
             return
         raise FrameError("You are not a member of this room")
@@ -293,6 +308,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if message.get("skip_user") == self.user_key:
             return
+        if self.replayed_message_ids and event_type == "new_message":
+            if time.monotonic() > self.replayed_until:
+                self.replayed_message_ids = set()
+            elif message.get("message_id") in self.replayed_message_ids:
+                return
         await self.send(text_data=message["text"])
         if event_type == "room_deleted":
             room_id = json.loads(message["text"])["payload"]["room_id"]
@@ -321,52 +341,13 @@ def _echo_ref(payload: dict) -> dict:
     return {"client_msg_id": client_msg_id} if isinstance(client_msg_id, str) and len(client_msg_id) <= 64 else {}
 
 
-# Synchronous halves run in Channels' database thread.
-
-
-def _room_ids_for_user(user_id) -> list[str]:
-    from rooms.selectors import room_ids_for_user
-
-    return [str(room_id) for room_id in room_ids_for_user(user_id=user_id)]
-
-
-def _room_is_member(room_id: str, user_id) -> bool:
-    from rooms.selectors import room_is_member
-
-    return room_is_member(room_id=room_id, user_id=user_id)
-
-
-def _presence_mark_online(user_id) -> None:
-    from realtime.services import presence_mark_online
-
-    presence_mark_online(user_id=user_id)
-
-
-def _presence_mark_offline(user_id) -> None:
-    from realtime.services import presence_mark_offline
-
-    presence_mark_offline(user_id=user_id)
-
-
-def _user_joined(room_id: str, user) -> dict:
-    from rooms.events import user_joined
-
-    return user_joined(room_id, user)
-
-
-def _user_left(room_id: str, user) -> dict:
-    from rooms.events import user_left
-
-    return user_left(room_id, user)
+# Runs in Channels' database thread.
 
 
 def _send_message(user, payload: dict) -> tuple[dict, bool]:
-    from realtime.resume import message_send_from_frame
-
-    return message_send_from_frame(user, payload)
-
-
-def _resume_events(user, rooms: dict):
-    from realtime.resume import resume_events
-
-    return resume_events(user=user, last_seen=rooms)
+    room_id = _uuid(payload)
+    fields = MessageSendInput(data={key: value for key, value in payload.items() if key != "room_id"})
+    if not fields.is_valid():
+        raise FrameError(first_error_message(fields.errors))
+    message, created = message_send(room_id=room_id, sender=user, **fields.validated_data)
+    return message_events.new_message(message), created

@@ -50,5 +50,6 @@ def stop_typing(room_id: str, user) -> dict:
     return event("stop_typing", {"room_id": str(room_id), "user_id": str(user.id), "username": user.username})
 
 
-def resumed(room_ids: list[str]) -> dict:
-    return event("resumed", {"rooms": room_ids})
+def resumed(room_ids: list[str], *, truncated: list[str]) -> dict:
+    """`truncated`: rooms with more missed messages than one replay holds (page with `?after=`)."""
+    return event("resumed", {"rooms": room_ids, "truncated": truncated})

@@ -30,6 +30,8 @@ def relay_message(event: dict, *, skip_user: UUID | str | None = None) -> dict:
     message = {"type": RELAY_TYPE, "event": event["type"], "text": encode_event(event)}
     if skip_user is not None:
         message["skip_user"] = str(skip_user)
+    if event["type"] == "new_message":
+        message["message_id"] = str(event["payload"]["id"])  # lets a resumed socket drop repeats
     return message
 
 

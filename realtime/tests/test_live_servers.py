@@ -68,3 +68,42 @@ async def test_over_size_frame_closes_with_1009(servers):
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(socket.recv(), 5)
     assert closed.value.rcvd.code == 1009
+
+
+async def next_event(socket, event_type: str, timeout: float = 5) -> dict:
+    async def wait() -> dict:
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == event_type:
+                return event
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def test_two_processes_share_messages_and_presence(servers):
+    first, second = servers(), servers()
+    alice = register(first, "alice")
+    bob = register(second, "bob")
+    status, room = first.post("/api/v1/rooms", {"name": "General", "type": "public"}, alice)
+    assert status == 201, room
+    assert second.post(f"/api/v1/rooms/{room['id']}/join", {}, bob)[0] == 200
+    _, bob_user = second.post("/api/v1/auth/login", {"username": "bob", "password": "secret123"})
+    bob_id = bob_user["user"]["id"]
+
+    alice_socket = await open_socket(first, alice)
+    bob_on_second = await open_socket(second, bob)
+    assert (await next_event(alice_socket, "user_online"))["payload"]["user_id"] == bob_id
+    bob_on_first = await open_socket(first, bob)  # a second tab, served by the other process
+
+    await alice_socket.send(json.dumps({"type": "send_message", "payload": {"room_id": room["id"], "content": "across", "type": "text"}}))
+    delivered = await next_event(bob_on_second, "new_message")
+    assert delivered["payload"]["content"] == "across"
+    assert (await next_event(bob_on_first, "new_message"))["payload"]["id"] == delivered["payload"]["id"]
+
+    await bob_on_second.close()
+    with pytest.raises(asyncio.TimeoutError):
+        await next_event(alice_socket, "user_offline", timeout=0.5)
+    await bob_on_first.close()
+    offline = await next_event(alice_socket, "user_offline")
+    assert offline["payload"]["user_id"] == bob_id
+    await alice_socket.close()

@@ -1,0 +1,67 @@
+"""Reads for the realtime app: what a reconnecting socket missed."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from accounts.models import User
+from chatapp.errors import BadRequest
+from messaging import events as message_events
+from messaging.models import Message
+from messaging.selectors import messages_after
+from realtime.publish import encode_event
+from rooms.selectors import room_ids_for_user
+
+# Beyond this many missed messages in one room, the client pages the rest over REST (`?after=`).
+RESUME_MAX_MESSAGES_PER_ROOM = 500
+
+
+@dataclass
+class Replay:
+    texts: list[str] = field(default_factory=list)
+    room_ids: list[str] = field(default_factory=list)
+    truncated_room_ids: list[str] = field(default_factory=list)
+    message_ids: set[str] = field(default_factory=set)
+
+
+def _parse_uuid(value: object, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BadRequest(f"rooms: {what} must be a UUID") from None
+
+
+def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAGES_PER_ROOM) -> Replay:
+    """Every event a socket missed in each room since the last message it saw, in order.
+
+    `last_seen` maps room ids to the id of the newest message the client has (or null for none).
+    Rooms the user no longer belongs to are left out. New messages come first, oldest first,
+    then edits and deletions of earlier messages that happened after that message was sent.
+    """
+    member_room_ids = {str(room_id) for room_id in room_ids_for_user(user_id=user.id)}
+    replay = Replay()
+    for raw_room_id, raw_last_id in last_seen.items():
+        room_id = str(_parse_uuid(raw_room_id, "room id"))
+        if room_id not in member_room_ids:
+            continue
+        anchor = None
+        if raw_last_id:
+            last_id = _parse_uuid(raw_last_id, "last message id")
+            anchor = Message.objects.filter(pk=last_id, room_id=room_id).only("id", "created_at").first()
+            if anchor is None:
+                raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
+        missed = messages_after(room_id=room_id, after_id=anchor.id if anchor else None, limit=limit + 1)
+        if len(missed) > limit:
+            replay.truncated_room_ids.append(room_id)
+            missed = missed[:limit]
+        for message in missed:
+            replay.texts.append(encode_event(message_events.new_message(message)))
+            replay.message_ids.add(str(message.id))
+        if anchor is not None:
+            changed = Message.objects.filter(
+                room_id=room_id, created_at__lte=anchor.created_at, updated_at__gt=anchor.created_at
+            ).order_by("updated_at", "id")
+            for message in changed.select_related("sender", "reply_to__sender"):
+                event = message_events.delete_message(message) if message.is_deleted else message_events.edit_message(message)
+                replay.texts.append(encode_event(event))
+        replay.room_ids.append(room_id)
+    return replay
