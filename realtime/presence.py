@@ -43,7 +43,13 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.Redis.from_url(self._url, max_connections=50, health_check_interval=30)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self._url,
+                max_connections=settings.REDIS_POOL_SIZE,
+                timeout=settings.REDIS_POOL_TIMEOUT_SECONDS,
+                health_check_interval=30,
+            )
+            client = aioredis.Redis(connection_pool=pool)
             self._clients[loop] = client
         return client
 

@@ -107,3 +107,20 @@ async def test_two_processes_share_messages_and_presence(servers):
     offline = await next_event(alice_socket, "user_offline")
     assert offline["payload"]["user_id"] == bob_id
     await alice_socket.close()
+
+
+async def test_reconnect_storm_of_300_sockets_all_connect(servers):
+    """Every socket of a storm gets in: the Redis pools queue callers instead of failing."""
+    server = servers(REDIS_POOL_SIZE="8")  # a small pool makes the storm the worst case
+    token = register(server, "stormy")
+
+    async def connect() -> dict:
+        socket = await websockets.connect(server.ws, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=30)
+        try:
+            return json.loads(await asyncio.wait_for(socket.recv(), 30))
+        finally:
+            await socket.close()
+
+    greetings = await asyncio.gather(*(connect() for _ in range(300)))
+    assert all(g["payload"].get("message") == "Connected to chat server" for g in greetings)
+    assert "Too many connections" not in server.log()
