@@ -58,8 +58,8 @@ def _process(image: Image.Image, fmt: str) -> ProcessedImage:
     if animated:
         _check_animation_budget(image)
         image.seek(0)
+        first = image.copy()  # before saving, which leaves the image on its last frame
         content = _encode(image, fmt, save_all=True)
-        first = image.copy()
     else:
         image.load()
         first = ImageOps.exif_transpose(image)  # apply the orientation before EXIF is dropped

@@ -48,3 +48,12 @@ def test_uploads_are_read_only_in_the_admin(client, make_user, pages):
     urls, _upload = pages
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
     assert client.get("/admin/uploads/upload/add/").status_code == 403
+
+
+def test_deleting_an_upload_in_the_admin_removes_its_files(client, make_user, pages, _media_root):
+    urls, upload = pages
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    response = client.post(f"/admin/uploads/upload/{upload.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not (_media_root / upload.file.name).exists()
+    assert not (_media_root / upload.thumbnail.name).exists()

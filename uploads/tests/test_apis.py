@@ -232,6 +232,17 @@ class TestImages:
         assert response.status_code == 201
         with Image.open(stored_path(response.json()["url"])) as stored:
             assert stored.n_frames == 3
+        with Image.open(stored_path(response.json()["thumbnail_url"])) as thumb:
+            assert thumb.convert("RGB").getpixel((0, 0)) == (255, 0, 0)  # the first frame
+
+    def test_animated_webp_keeps_its_frames(self, upload_file, user):
+        frames = [Image.new("RGB", (10, 10), color) for color in ("red", "green")]
+        buffer = io.BytesIO()
+        frames[0].save(buffer, format="WEBP", save_all=True, append_images=frames[1:], duration=100, lossless=True)
+        response = upload_file(user, "anim.webp", buffer.getvalue())
+        assert response.status_code == 201
+        with Image.open(stored_path(response.json()["url"])) as stored:
+            assert stored.n_frames == 2
 
 
 class TestServing:
