@@ -1,5 +1,6 @@
 """REST endpoints for auth and users: parse, call a service or selector, serialize."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -8,22 +9,32 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import (
+    AuthOutput,
     EmailChangeInput,
     LoginInput,
+    MessageOutput,
     OwnUserSerializer,
+    PasswordChangedOutput,
     PasswordChangeInput,
     ProfileUpdateInput,
     PublicUserSerializer,
     RegisterInput,
+    UserListOutput,
     UsernameChangeInput,
 )
 from chatapp.api import validated
+from chatapp.openapi import error_responses
 
 
 class RegisterApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Register a new user",
+        request=RegisterInput,
+        responses={201: AuthOutput, **error_responses(400, 409, 429)},
+    )
     def post(self, request: Request) -> Response:
         result = services.user_register(**validated(RegisterInput, request))
         return Response(
@@ -35,6 +46,11 @@ class LoginApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Log in with email or username",
+        request=LoginInput,
+        responses={200: AuthOutput, **error_responses(400, 401, 429)},
+    )
     def post(self, request: Request) -> Response:
         data = validated(LoginInput, request)
         result = services.user_login(email=data.get("email"), username=data.get("username"), password=data["password"])
@@ -42,44 +58,78 @@ class LoginApi(APIView):
 
 
 class MeApi(APIView):
+    @extend_schema(summary="My profile", responses={200: OwnUserSerializer, **error_responses(401, 429)})
     def get(self, request: Request) -> Response:
         return Response(OwnUserSerializer(request.user).data)
 
+    @extend_schema(
+        summary="Update my status and/or avatar",
+        request=ProfileUpdateInput,
+        responses={200: OwnUserSerializer, **error_responses(400, 401, 429)},
+    )
     def patch(self, request: Request) -> Response:
         user = services.user_update_profile(user=request.user, **validated(ProfileUpdateInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
 class LogoutApi(APIView):
+    @extend_schema(
+        summary="Log out (revoke this token)", request=None, responses={200: MessageOutput, **error_responses(401, 429)}
+    )
     def post(self, request: Request) -> Response:
         services.token_revoke(token=request.auth)
         return Response({"message": "Logged out successfully"})
 
 
 class UsernameChangeApi(APIView):
+    @extend_schema(
+        summary="Change my username",
+        request=UsernameChangeInput,
+        responses={200: OwnUserSerializer, **error_responses(400, 401, 409, 429)},
+    )
     def patch(self, request: Request) -> Response:
         user = services.user_change_username(user=request.user, **validated(UsernameChangeInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
 class EmailChangeApi(APIView):
+    @extend_schema(
+        summary="Change my email (needs the current password)",
+        request=EmailChangeInput,
+        responses={200: OwnUserSerializer, **error_responses(400, 401, 409, 429)},
+    )
     def patch(self, request: Request) -> Response:
         user = services.user_change_email(user=request.user, **validated(EmailChangeInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
 class PasswordChangeApi(APIView):
+    @extend_schema(
+        summary="Change my password (revokes every earlier token)",
+        request=PasswordChangeInput,
+        responses={200: PasswordChangedOutput, **error_responses(400, 401, 429)},
+    )
     def patch(self, request: Request) -> Response:
         token = services.user_change_password(user=request.user, **validated(PasswordChangeInput, request))
         return Response({"message": "Password updated successfully", "token": token})
 
 
 class UserSearchApi(APIView):
+    @extend_schema(
+        summary="Search active users by username (at most 20)",
+        parameters=[OpenApiParameter("q", str, required=True, description="Part of a username")],
+        responses={200: UserListOutput, **error_responses(400, 401, 429)},
+    )
     def get(self, request: Request) -> Response:
         users = selectors.user_search(query=request.query_params.get("q", ""), exclude=request.user)
         return Response({"data": PublicUserSerializer(users, many=True).data})
 
 
 class UserDetailApi(APIView):
+    @extend_schema(
+        summary="A user's public profile",
+        parameters=[OpenApiParameter("user_id", str, OpenApiParameter.PATH, description="UUID of the user")],
+        responses={200: PublicUserSerializer, **error_responses(400, 401, 404, 429)},
+    )
     def get(self, request: Request, user_id: str) -> Response:
         return Response(PublicUserSerializer(selectors.user_get(user_id=user_id)).data)

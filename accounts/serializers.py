@@ -55,12 +55,12 @@ class LoginInput(serializers.Serializer):
 
 class ProfileUpdateInput(serializers.Serializer):
     status = serializers.CharField(required=False, allow_blank=True, max_length=140)
-    avatar = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-    def validate_avatar(self, value: str) -> str:
-        if value and not value.startswith(("/media/", "http://", "https://")):
-            raise serializers.ValidationError("Avatar must be an uploaded image URL")
-        return value
+    avatar = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="The `url` of an image you uploaded (POST /upload), or an empty string to remove it",
+    )
 
 
 class UsernameChangeInput(serializers.Serializer):
@@ -75,3 +75,22 @@ class EmailChangeInput(serializers.Serializer):
 class PasswordChangeInput(serializers.Serializer):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = _password_field()
+
+
+# Response shapes, declared for the OpenAPI schema (the views build these dicts directly).
+class AuthOutput(serializers.Serializer):
+    token = serializers.CharField(help_text="Access token (JWT) for `Authorization: Bearer <token>`")
+    user = OwnUserSerializer()
+
+
+class MessageOutput(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class PasswordChangedOutput(serializers.Serializer):
+    message = serializers.CharField()
+    token = serializers.CharField(help_text="A fresh token: every earlier one is now revoked")
+
+
+class UserListOutput(serializers.Serializer):
+    data = PublicUserSerializer(many=True)

@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts import events
 from accounts.models import TokenBlacklist, User
 from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
-from chatapp.errors import Conflict, Unauthorized
+from chatapp.errors import BadRequest, Conflict, Unauthorized
 from realtime.groups import user_group
 from realtime.publish import publish, publish_to_user_contacts
+from uploads.selectors import upload_get_owned
 
 INVALID_CREDENTIALS = "Invalid credentials"
 
@@ -92,14 +93,29 @@ def _announce_profile(user: User) -> None:
     publish_to_user_contacts(user.id, events.profile_updated(user))
 
 
+AVATAR_NOT_OWN_IMAGE = "Avatar must be the URL of an image you uploaded"
+
+
+def _avatar_url(*, user: User, avatar: str) -> str:
+    """The canonical URL of the user's own image upload that `avatar` points at ("" clears it)."""
+    if avatar == "":
+        return ""
+    # Locked so `cleanup_uploads` cannot delete the file between this check and the commit.
+    upload = upload_get_owned(owner=user, url=avatar, for_update=True)
+    if upload is None or not upload.is_image:
+        raise BadRequest(AVATAR_NOT_OWN_IMAGE)
+    return upload.url
+
+
 @transaction.atomic
 def user_update_profile(*, user: User, status: str | None = None, avatar: str | None = None) -> User:
+    """Sets status and/or avatar; an avatar must be an image upload of this user, or "" for none."""
     fields = []
     if status is not None:
         user.status = status
         fields.append("status")
     if avatar is not None:
-        user.avatar = avatar
+        user.avatar = _avatar_url(user=user, avatar=avatar.strip())
         fields.append("avatar")
     if fields:
         user.save(update_fields=[*fields, "updated_at"])

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "channels",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "rooms",
     "messaging",
@@ -177,6 +179,25 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "chatapp.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI 3 at /api/schema, Swagger UI at /api/docs (assets from drf-spectacular-sidecar, no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "chatapp API",
+    "DESCRIPTION": (
+        'REST API of chatapp. Every error answer is `{"error": "..."}` (plus `fields` for invalid input). '
+        "The WebSocket protocol at /api/v1/ws is described in docs/websocket.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
 SIMPLE_JWT = {

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chatapp import health
+from uploads.views import media_serve
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -15,5 +17,8 @@ urlpatterns = [
     path("health", health.health),
     path("health/ready", health.ready),
     path("api/v1/", include(api_v1)),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("media/<path:name>", media_serve),
     path("admin/", admin.site.urls),
 ]

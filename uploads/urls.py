@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from uploads import apis
+
+urlpatterns = [
+    path("upload", apis.UploadCreateApi.as_view()),
+]

@@ -1,15 +1,33 @@
+import io
 import uuid
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import TokenBlacklist, User
 from accounts.tokens import token_issue
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload_image(client) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(buffer, format="PNG")
+    response = client.post(
+        "/api/v1/upload", {"file": SimpleUploadedFile("me.png", buffer.getvalue())}, format="multipart"
+    )
+    assert response.status_code == 201
+    return response.json()["url"]
 
 
 def register(client, username="budi", email="budi@example.com", password="secret123"):
@@ -232,23 +250,64 @@ class TestProfile:
         assert body["id"] == str(user.id)
         assert body["email"] == "alice@example.com"
 
-    def test_patch_me_updates_status_and_avatar(self, api_client_for, user):
-        response = api_client_for(user).patch(
-            "/api/v1/auth/me", {"status": "Busy", "avatar": "/media/uploads/a.png"}, format="json"
-        )
+    def test_patch_me_updates_status_and_avatar_to_own_image_upload(self, api_client_for, user):
+        client = api_client_for(user)
+        avatar = upload_image(client)
+        response = client.patch("/api/v1/auth/me", {"status": "Busy", "avatar": avatar}, format="json")
         assert response.status_code == 200
-        assert response.json()["status"] == "Busy"
+        assert (response.json()["status"], response.json()["avatar"]) == ("Busy", avatar)
         user.refresh_from_db()
-        assert (user.status, user.avatar) == ("Busy", "/media/uploads/a.png")
+        assert (user.status, user.avatar) == ("Busy", avatar)
+
+    def test_avatar_given_as_absolute_url_on_our_host_is_stored_canonical(self, api_client_for, user):
+        client = api_client_for(user)
+        avatar = upload_image(client)
+        response = client.patch("/api/v1/auth/me", {"avatar": f"http://localhost{avatar}"}, format="json")
+        assert response.status_code == 200
+        assert response.json()["avatar"] == avatar
+
+    def test_empty_avatar_clears_it(self, api_client_for, user):
+        client = api_client_for(user)
+        client.patch("/api/v1/auth/me", {"avatar": upload_image(client)}, format="json")
+        response = client.patch("/api/v1/auth/me", {"avatar": ""}, format="json")
+        assert response.status_code == 200
+        assert response.json()["avatar"] == ""
 
     def test_patch_me_rejects_overlong_status(self, api_client_for, user):
         response = api_client_for(user).patch("/api/v1/auth/me", {"status": "x" * 141}, format="json")
         assert response.status_code == 400
         assert "status" in response.json()["fields"]
 
-    def test_patch_me_rejects_script_avatar(self, api_client_for, user):
-        response = api_client_for(user).patch("/api/v1/auth/me", {"avatar": "javascript:alert(1)"}, format="json")
+    @pytest.mark.parametrize(
+        "avatar",
+        [
+            "javascript:alert(1)",
+            "/media/uploads/a.png",
+            "https://evil.example/media/uploads/a.png",
+            "/static/admin/img/icon-yes.svg",
+        ],
+    )
+    def test_avatar_that_is_not_an_upload_is_400(self, api_client_for, user, avatar):
+        response = api_client_for(user).patch("/api/v1/auth/me", {"avatar": avatar}, format="json")
         assert response.status_code == 400
+        assert response.json() == {"error": "Avatar must be the URL of an image you uploaded"}
+        user.refresh_from_db()
+        assert user.avatar == ""
+
+    def test_avatar_of_someone_elses_upload_is_400(self, api_client_for, user, other_user):
+        theirs = upload_image(api_client_for(other_user))
+        response = api_client_for(user).patch("/api/v1/auth/me", {"avatar": theirs}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Avatar must be the URL of an image you uploaded"}
+
+    def test_avatar_of_own_non_image_upload_is_400(self, api_client_for, user):
+        client = api_client_for(user)
+        response = client.post(
+            "/api/v1/upload", {"file": SimpleUploadedFile("notes.txt", b"hello\n")}, format="multipart"
+        )
+        response = client.patch("/api/v1/auth/me", {"avatar": response.json()["url"]}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Avatar must be the URL of an image you uploaded"}
 
     def test_change_username(self, api_client_for, user):
         response = api_client_for(user).patch("/api/v1/auth/username", {"username": "alice2"}, format="json")

@@ -1,0 +1,103 @@
+"""Every write to uploads: storing a checked file, and removing unreferenced ones."""
+
+import logging
+import secrets
+from datetime import datetime
+
+from django.apps import apps
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import User
+from uploads.images import process_image
+from uploads.models import Upload
+from uploads.validation import check_upload
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_DIR = "uploads"
+
+
+def _random_name(extension: str, suffix: str = "") -> str:
+    # 128 random bits: the URL is the only thing protecting a file, so it must not be guessable.
+    return f"{UPLOAD_DIR}/{secrets.token_hex(16)}{suffix}.{extension}"
+
+
+def upload_create(*, owner: User, file: UploadedFile) -> Upload:
+    """Checks and stores an uploaded file under a random name and records who uploaded it."""
+    checked = check_upload(file)
+    extension = "jpg" if checked.extension == "jpeg" else checked.extension
+    upload = Upload(
+        owner=owner,
+        original_name=checked.original_name,
+        mime=checked.mime,
+        kind=checked.kind,
+    )
+    stored: list[str] = []
+    try:
+        if checked.kind == Upload.Kind.IMAGE:
+            image = process_image(file, checked.extension)
+            name = default_storage.save(_random_name(extension), ContentFile(image.content))
+            stored.append(name)
+            thumbnail = default_storage.save(_random_name(extension, "_thumb"), ContentFile(image.thumbnail))
+            stored.append(thumbnail)
+            upload.file.name, upload.thumbnail.name = name, thumbnail
+            upload.size, upload.width, upload.height = len(image.content), image.width, image.height
+        else:
+            file.seek(0)
+            name = default_storage.save(_random_name(extension), File(file))
+            stored.append(name)
+            upload.file.name, upload.size = name, file.size
+        with transaction.atomic():
+            upload.save(force_insert=True)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return upload
+
+
+def _referenced(queryset):
+    """Annotates whether a message or an avatar still points at each upload."""
+    avatar_refs = User.objects.filter(avatar__endswith=OuterRef("file"))
+    queryset = queryset.annotate(_in_avatar=Exists(avatar_refs))
+    condition = Q(_in_avatar=True)
+    try:
+        message_model = apps.get_model("messaging", "Message")
+    except LookupError:
+        message_model = None  # the messaging app has no Message model (yet): nothing references files
+    if message_model is not None:
+        queryset = queryset.annotate(
+            _in_message=Exists(message_model.objects.filter(file_url__endswith=OuterRef("file")))
+        )
+        condition |= Q(_in_message=True)
+    return queryset, condition
+
+
+def upload_cleanup(*, older_than: datetime) -> list[Upload]:
+    """Deletes uploads created before `older_than` that no message or avatar references.
+
+    Each row is locked and re-checked before it goes, so an upload that becomes an avatar meanwhile
+    (that service locks the same row) is kept. Files are removed only after the row's delete commits.
+    """
+    removed = []
+    candidates, referenced = _referenced(Upload.objects.filter(created_at__lt=older_than))
+    for upload_id in candidates.exclude(referenced).values_list("id", flat=True):
+        with transaction.atomic():
+            locked, referenced_now = _referenced(Upload.objects.select_for_update(of=("self",)).filter(id=upload_id))
+            upload = locked.exclude(referenced_now).first()
+            if upload is None:
+                continue
+            names = [name for name in (upload.file.name, upload.thumbnail.name) if name]
+            upload.delete()
+            transaction.on_commit(lambda names=names: _delete_files(names))
+        removed.append(upload)
+    return removed
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
