@@ -115,19 +115,21 @@ def make_message(db):
 
 
 class _GroupListener:
+    """One channel in one group, driven on its own event loop (the layer's receive buffers are
+    bound to the loop that created them, so every call must use the same one)."""
+
     def __init__(self, layer, group: str) -> None:
-        from asgiref.sync import async_to_sync
+        import asyncio
 
         self.layer, self.group = layer, group
-        self.channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(group, self.channel)
+        self.loop = asyncio.new_event_loop()
+        self.channel = self.loop.run_until_complete(layer.new_channel())
+        self.loop.run_until_complete(layer.group_add(group, self.channel))
 
     def events(self, quiet: float = 0.05) -> list[dict]:
-        """Every event that reached the group so far, decoded, as {"type", "payload"}."""
+        """Every event that reached the group since the last call, decoded, as {"type", "payload"}."""
         import asyncio
         import json
-
-        from asgiref.sync import async_to_sync
 
         async def collect() -> list[dict]:
             received = []
@@ -140,10 +142,14 @@ class _GroupListener:
                 assert message["type"] == "relay" and message["event"] == event["type"]
                 received.append(event)
 
-        return async_to_sync(collect)()
+        return self.loop.run_until_complete(collect())
 
     def types(self) -> list[str]:
         return [event["type"] for event in self.events()]
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.layer.group_discard(self.group, self.channel))
+        self.loop.close()
 
 
 @pytest.fixture
@@ -153,7 +159,6 @@ def published_events():
     Publishes run on commit: wrap the action in `django_capture_on_commit_callbacks(execute=True)`
     (or use a transactional test).
     """
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
@@ -166,4 +171,4 @@ def published_events():
 
     yield listen
     for listener in listeners:
-        async_to_sync(layer.group_discard)(listener.group, listener.channel)
+        listener.close()
