@@ -11,7 +11,7 @@ from messaging.models import Message
 from messaging.serializers import MessageSerializer
 from messaging.services import message_delete, message_delete_by_staff, message_edit, message_send
 from realtime.groups import room_group
-from rooms.models import Room, RoomMember
+from rooms.models import RoomMember
 
 pytestmark = pytest.mark.django_db
 
@@ -269,8 +269,3 @@ class TestDeleteRules:
             assert message_delete_by_staff(message_id=message.id).is_deleted
             assert message_delete_by_staff(message_id=message.id) is None
         assert len(callbacks) == 1
-
-
-def test_direct_room_type_is_kept_by_message_rules(make_room, user, other_user):
-    # A sanity check that the room model's pair constraint is not in the way of plain rooms.
-    assert make_room(user, type=Room.Type.PRIVATE).direct_user_low is None
