@@ -76,3 +76,99 @@ def api_client_for():
         return client
 
     return make
+
+
+# --- Rooms, messages, events ------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_room(db):
+    """A room made directly in the database: `creator` is its admin; `members`/`admins` join it."""
+    from rooms.models import Room, RoomMember
+
+    def make(creator: User, *, name: str | None = None, type: str = "public", members=(), admins=(), **extra) -> Room:
+        room = Room.objects.create(name=name or f"room{next(_counter)}", type=type, created_by=creator, **extra)
+        RoomMember.objects.create(room=room, user=creator, role=RoomMember.Role.ADMIN)
+        for member in members:
+            RoomMember.objects.create(room=room, user=member, role=RoomMember.Role.MEMBER)
+        for admin in admins:
+            RoomMember.objects.create(room=room, user=admin, role=RoomMember.Role.ADMIN)
+        return room
+
+    return make
+
+
+@pytest.fixture
+def room(make_room, user):
+    """A public room created by `user` (alice), who is its admin."""
+    return make_room(user, name="General")
+
+
+@pytest.fixture
+def make_message(db):
+    from messaging.models import Message
+
+    def make(room, sender: User, content: str = "hello", **extra) -> Message:
+        return Message.objects.create(room=room, sender=sender, content=content, **extra)
+
+    return make
+
+
+class _GroupListener:
+    """One channel in one group, driven on its own event loop (the layer's receive buffers are
+    bound to the loop that created them, so every call must use the same one)."""
+
+    def __init__(self, layer, group: str) -> None:
+        import asyncio
+
+        self.layer, self.group = layer, group
+        self.loop = asyncio.new_event_loop()
+        self.channel = self.loop.run_until_complete(layer.new_channel())
+        self.loop.run_until_complete(layer.group_add(group, self.channel))
+
+    def events(self, quiet: float = 0.05) -> list[dict]:
+        """Every event that reached the group since the last call, decoded, as {"type", "payload"}."""
+        import asyncio
+        import json
+
+        async def collect() -> list[dict]:
+            received = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), quiet)
+                except TimeoutError:
+                    return received
+                event = json.loads(message["text"])
+                assert message["type"] == "relay" and message["event"] == event["type"]
+                received.append(event)
+
+        return self.loop.run_until_complete(collect())
+
+    def types(self) -> list[str]:
+        return [event["type"] for event in self.events()]
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.layer.group_discard(self.group, self.channel))
+        self.loop.close()
+
+
+@pytest.fixture
+def published_events():
+    """`listen(group)` subscribes to a group on the real channel layer; `.events()` lists what arrived.
+
+    Publishes run on commit: wrap the action in `django_capture_on_commit_callbacks(execute=True)`
+    (or use a transactional test).
+    """
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    listeners: list[_GroupListener] = []
+
+    def listen(group: str) -> _GroupListener:
+        listener = _GroupListener(layer, group)
+        listeners.append(listener)
+        return listener
+
+    yield listen
+    for listener in listeners:
+        listener.close()

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from rooms import apis
+
+urlpatterns = [
+    path("rooms", apis.RoomListCreateApi.as_view()),
+    path("rooms/me", apis.MyRoomsApi.as_view()),
+    path("rooms/<str:room_id>", apis.RoomDetailApi.as_view()),
+    path("rooms/<str:room_id>/join", apis.RoomJoinApi.as_view()),
+    path("rooms/<str:room_id>/leave", apis.RoomLeaveApi.as_view()),
+    path("rooms/<str:room_id>/members", apis.RoomMemberAddApi.as_view()),
+    path("rooms/<str:room_id>/read", apis.RoomReadApi.as_view()),
+]

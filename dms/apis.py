@@ -1,0 +1,29 @@
+"""REST endpoints for direct messages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatapp.api import validated
+from dms import selectors, services
+from dms.serializers import ConversationSerializer, DmStartInput
+from rooms.selectors import room_get_for_user
+from rooms.serializers import RoomDetailSerializer
+
+
+class DmApi(APIView):
+    @extend_schema(responses=ConversationSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        conversations = selectors.dm_list(user=request.user)
+        return Response({"data": ConversationSerializer(conversations, many=True).data})
+
+    @extend_schema(request=DmStartInput, responses={201: RoomDetailSerializer, 200: RoomDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(DmStartInput, request)
+        room, created = services.dm_get_or_create(user=request.user, recipient_id=data["recipient_id"])
+        detail = room_get_for_user(room_id=room.id, user=request.user)
+        return Response(
+            RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

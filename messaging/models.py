@@ -1,0 +1,55 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+CONTENT_MAX_LENGTH = 2000
+
+
+class Message(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "text"
+        IMAGE = "image"
+        FILE = "file"
+        AUDIO = "audio"
+        SYSTEM = "system"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    content = models.CharField(max_length=CONTENT_MAX_LENGTH, blank=True, default="")
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+    file_url = models.CharField(max_length=500, blank=True, default="")
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_size = models.BigIntegerField(null=True, blank=True)
+    is_edited = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The sender's idempotency key: a retried send with the same key returns the first message.
+    # NULL (not "") when absent, so the partial unique constraint below ignores messages without one.
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # A default rather than auto_now_add so tests and fixtures can place a message in time.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_msg_id"],
+                condition=Q(client_msg_id__isnull=False),
+                name="message_client_msg_id_per_sender",
+            ),
+        ]
+        indexes = [
+            # History pages and cursors walk (created_at, id) inside one room.
+            models.Index(fields=["room", "created_at", "id"], name="message_room_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id}: {self.content[:40]}"
+
+
+# What MessageSerializer reads besides the row itself: load these with every message shown.
+MESSAGE_RELATED = ("sender", "reply_to", "reply_to__sender")

@@ -1,0 +1,96 @@
+"""Wire shapes for messages (REST and WebSocket alike) and the inputs that create or change them."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+from messaging.models import CONTENT_MAX_LENGTH, Message
+
+SENDABLE_TYPES = [Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO]
+
+
+class MessageSenderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+
+class _ReplySenderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+        read_only_fields = fields
+
+
+class ReplyToSerializer(serializers.ModelSerializer):
+    sender = _ReplySenderSerializer(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "content", "sender"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict:
+        data = super().to_representation(instance)
+        if instance.is_deleted:
+            data["content"] = ""
+        return data
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message as every client sees it. Load it with `MESSAGE_RELATED` so this runs no query."""
+
+    room_id = serializers.UUIDField(read_only=True)
+    sender_id = serializers.UUIDField(read_only=True)
+    sender = MessageSenderSerializer(read_only=True)
+    reply_to_id = serializers.UUIDField(read_only=True, allow_null=True)
+    reply_to = ReplyToSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "room_id",
+            "sender_id",
+            "sender",
+            "content",
+            "type",
+            "file_url",
+            "file_name",
+            "file_size",
+            "is_edited",
+            "is_deleted",
+            "reply_to_id",
+            "reply_to",
+            "client_msg_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict:
+        data = super().to_representation(instance)
+        if instance.is_deleted:
+            # The service blanks these too; this keeps older rows and reply previews honest.
+            data.update(content="", file_url="", file_name="", file_size=None)
+        return data
+
+
+class MessageSendInput(serializers.Serializer):
+    """What a client sends to post a message (REST body, WebSocket `send_message` payload).
+
+    Shapes and lengths only; the rules (membership, non-empty text, reply in the same room,
+    uploaded file) live in `messaging.services.message_send`.
+    """
+
+    content = serializers.CharField(required=False, allow_blank=True, default="", max_length=CONTENT_MAX_LENGTH)
+    type = serializers.ChoiceField(choices=SENDABLE_TYPES, required=False, default=Message.Type.TEXT)
+    reply_to_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    file_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    file_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    file_size = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    client_msg_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+
+
+class MessageEditInput(serializers.Serializer):
+    content = serializers.CharField(max_length=CONTENT_MAX_LENGTH)

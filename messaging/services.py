@@ -1,0 +1,190 @@
+"""Every write to messages: send (REST and WebSocket alike), edit, delete."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import User
+from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
+from messaging import events
+from messaging.models import CONTENT_MAX_LENGTH, MESSAGE_RELATED, Message
+from messaging.selectors import MESSAGE_NOT_FOUND
+from realtime.groups import room_group
+from realtime.publish import publish
+from rooms.models import Room, RoomMember
+from rooms.selectors import parse_id, room_get_member
+
+# The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
+EDIT_WINDOW = timedelta(minutes=3)
+SENDABLE_TYPES = (Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
+FILE_TYPES = (Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
+
+
+def _clean_content(content: str, *, required: bool) -> str:
+    content = (content or "").strip()
+    if required and not content:
+        raise BadRequest("Message content cannot be empty")
+    if len(content) > CONTENT_MAX_LENGTH:
+        raise BadRequest(f"Message content must be at most {CONTENT_MAX_LENGTH} characters")
+    return content
+
+
+def _check_file(file_url: str, file_name: str, file_size: int | None) -> None:
+    # Only files this server stored; the uploads app adds an ownership check on top.
+    if not file_url or not file_url.startswith("/media/") or ".." in file_url or "\\" in file_url:
+        raise BadRequest("file_url must be the URL of an uploaded file")
+    if len(file_name) > 255:
+        raise BadRequest("file_name must be at most 255 characters")
+    if file_size is not None and file_size < 0:
+        raise BadRequest("file_size must not be negative")
+
+
+@transaction.atomic
+def message_send(
+    *,
+    room_id: UUID | str,
+    sender: User,
+    content: str = "",
+    type: str = Message.Type.TEXT,
+    reply_to_id: UUID | str | None = None,
+    file_url: str = "",
+    file_name: str = "",
+    file_size: int | None = None,
+    client_msg_id: str | None = None,
+) -> tuple[Message, bool]:
+    """Posts a message to a room the sender belongs to; returns (message, created).
+
+    A repeated `client_msg_id` from the same sender returns the message it first created, with
+    created=False, and announces nothing. The returned message carries its sender and reply
+    target, so it serializes without another query.
+    """
+    room, _ = room_get_member(room_id=room_id, user=sender)
+    if type not in SENDABLE_TYPES:
+        raise BadRequest("Message type must be one of: text, image, file, audio")
+    content = _clean_content(content, required=type == Message.Type.TEXT)
+    if type in FILE_TYPES:
+        _check_file(file_url, file_name, file_size)
+    else:
+        file_url, file_name, file_size = "", "", None
+    reply_to = None
+    if reply_to_id:
+        reply_to = (
+            Message.objects.select_related("sender")
+            .filter(pk=parse_id(reply_to_id, not_found=MESSAGE_NOT_FOUND), room_id=room.id)
+            .first()
+        )
+        if reply_to is None:
+            raise BadRequest("The message you reply to is not in this room")
+
+    message = Message(
+        room=room,
+        sender=sender,
+        content=content,
+        type=type,
+        file_url=file_url,
+        file_name=file_name,
+        file_size=file_size,
+        reply_to=reply_to,
+        client_msg_id=client_msg_id or None,
+    )
+    if message.client_msg_id is None:
+        message.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                message.save(force_insert=True)
+        except IntegrityError:
+            # A retry (or a second socket) with a key this sender already used: the first wins.
+            existing = (
+                Message.objects.select_related("room", *MESSAGE_RELATED)
+                .filter(sender_id=sender.id, client_msg_id=message.client_msg_id)
+                .first()
+            )
+            if existing is None:
+                raise
+            if existing.room_id != room.id:
+                raise Conflict("client_msg_id was already used for a message in another room") from None
+            return existing, False
+
+    # GREATEST, not a plain set: a send that commits late must not move the room's activity back.
+    Room.objects.filter(pk=room.id).update(last_message_at=Greatest(F("last_message_at"), Value(message.created_at)))
+    publish(room_group(room.id), events.new_message(message))
+    return message, True
+
+
+def _lock_for_change(*, message_id: UUID | str, actor: User) -> tuple[Message, RoomMember]:
+    """The message (locked) and the actor's membership of its room; 404 if the actor cannot see it."""
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related(*MESSAGE_RELATED)
+        .filter(pk=parse_id(message_id, not_found=MESSAGE_NOT_FOUND))
+        .first()
+    )
+    membership = None
+    if message is not None:
+        membership = RoomMember.objects.filter(room_id=message.room_id, user_id=actor.id).first()
+    if message is None or membership is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return message, membership
+
+
+def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, action: str, done: str) -> None:
+    """The seed's rule, enforced here: own message, under 3 minutes old, not yet read by anyone else."""
+    if message.sender_id != actor.id:
+        raise Forbidden(f"You can only {action} your own messages")
+    if now - message.created_at >= EDIT_WINDOW:
+        raise Forbidden(f"Messages can only be {done} within 3 minutes of sending")
+    read = (
+        RoomMember.objects.filter(room_id=message.room_id, read_at__gte=message.created_at)
+        .exclude(user_id=message.sender_id)
+        .exists()
+    )
+    if read:
+        raise Forbidden(f"Messages that have been read cannot be {done}")
+
+
+@transaction.atomic
+def message_edit(*, message_id: UUID | str, editor: User, content: str, now: datetime | None = None) -> Message:
+    """Changes a message's text: only its sender, only within the rule above."""
+    message, _ = _lock_for_change(message_id=message_id, actor=editor)
+    if message.is_deleted:
+        raise BadRequest("Message has been deleted")
+    _ensure_sender_may_change(message, editor, now or timezone.now(), action="edit", done="edited")
+    message.content = _clean_content(content, required=not message.file_url)
+    message.is_edited = True
+    message.save(update_fields=["content", "is_edited", "updated_at"])
+    publish(room_group(message.room_id), events.edit_message(message))
+    return message
+
+
+def _soft_delete(message: Message) -> Message:
+    message.is_deleted = True
+    # The text and file go; the row stays so replies and history keep their place.
+    message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
+    message.save(update_fields=["is_deleted", "content", "file_url", "file_name", "file_size", "updated_at"])
+    publish(room_group(message.room_id), events.delete_message(message))
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message_id: UUID | str, actor: User, now: datetime | None = None) -> Message:
+    """Soft-deletes a message: its sender within the rule above, or a room admin at any time."""
+    message, membership = _lock_for_change(message_id=message_id, actor=actor)
+    if message.is_deleted:
+        raise BadRequest("Message has already been deleted")
+    if membership.role != RoomMember.Role.ADMIN:
+        _ensure_sender_may_change(message, actor, now or timezone.now(), action="delete", done="deleted")
+    return _soft_delete(message)
+
+
+@transaction.atomic
+def message_delete_by_staff(*, message_id: UUID) -> Message | None:
+    """Site staff (Django admin) soft-delete any message; None if it was already deleted."""
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.is_deleted:
+        return None
+    return _soft_delete(message)

@@ -1,0 +1,92 @@
+"""REST endpoints for rooms: parse, call a service or selector, serialize."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatapp.api import validated
+from chatapp.paging import page_params
+from rooms import selectors, services
+from rooms.serializers import (
+    MyRoomSerializer,
+    RoomAddMemberInput,
+    RoomCreateInput,
+    RoomDetailSerializer,
+    RoomMemberSerializer,
+    RoomSerializer,
+)
+
+MAX_ROOMS_LIMIT = 50
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="from 1"),
+    OpenApiParameter("limit", int, description=f"1-{MAX_ROOMS_LIMIT}, default 20"),
+]
+
+
+def _message_schema(name: str) -> serializers.Serializer:
+    return inline_serializer(name, {"message": serializers.CharField()})
+
+
+class RoomListCreateApi(APIView):
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=RoomSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page, limit = page_params(request, max_limit=MAX_ROOMS_LIMIT)
+        result = selectors.room_list_public(page=page, limit=limit)
+        return Response(result.as_response(RoomSerializer(result.items, many=True).data))
+
+    @extend_schema(request=RoomCreateInput, responses={201: RoomDetailSerializer})
+    def post(self, request: Request) -> Response:
+        room = services.room_create(creator=request.user, **validated(RoomCreateInput, request))
+        detail = selectors.room_get_for_user(room_id=room.id, user=request.user)
+        return Response(RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+
+
+class MyRoomsApi(APIView):
+    @extend_schema(responses=MyRoomSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rooms = selectors.room_list_for_user(user=request.user)
+        return Response({"data": MyRoomSerializer(rooms, many=True).data})
+
+
+class RoomDetailApi(APIView):
+    @extend_schema(responses=RoomDetailSerializer)
+    def get(self, request: Request, room_id: str) -> Response:
+        room = selectors.room_get_for_user(room_id=room_id, user=request.user)
+        return Response(RoomDetailSerializer(room).data)
+
+    @extend_schema(responses=_message_schema("RoomDeleted"))
+    def delete(self, request: Request, room_id: str) -> Response:
+        services.room_delete(room_id=room_id, actor=request.user)
+        return Response({"message": "Room deleted successfully"})
+
+
+class RoomJoinApi(APIView):
+    @extend_schema(request=None, responses=_message_schema("RoomJoined"))
+    def post(self, request: Request, room_id: str) -> Response:
+        services.room_join(room_id=room_id, user=request.user)
+        return Response({"message": "Joined room successfully"})
+
+
+class RoomLeaveApi(APIView):
+    @extend_schema(request=None, responses=_message_schema("RoomLeft"))
+    def post(self, request: Request, room_id: str) -> Response:
+        services.room_leave(room_id=room_id, user=request.user)
+        return Response({"message": "Left room successfully"})
+
+
+class RoomMemberAddApi(APIView):
+    @extend_schema(request=RoomAddMemberInput, responses={201: RoomMemberSerializer})
+    def post(self, request: Request, room_id: str) -> Response:
+        data = validated(RoomAddMemberInput, request)
+        member = services.room_add_member(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        return Response(RoomMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class RoomReadApi(APIView):
+    @extend_schema(request=None, responses=_message_schema("MarkedRead"))
+    def post(self, request: Request, room_id: str) -> Response:
+        services.room_mark_read(room_id=room_id, user=request.user)
+        return Response({"message": "Marked as read"})

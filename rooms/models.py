@@ -1,0 +1,75 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Room(models.Model):
+    class Type(models.TextChoices):
+        PUBLIC = "public"
+        PRIVATE = "private"
+        DIRECT = "direct"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=50)
+    description = models.CharField(max_length=500, blank=True, default="")
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.PUBLIC)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A direct room's two users as an ordered pair (low < high), so the unique constraint below
+    # makes "the DM between A and B" one row whichever of them asks first.
+    direct_user_low = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    direct_user_high = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["direct_user_low", "direct_user_high"],
+                condition=Q(type="direct"),
+                name="room_direct_pair_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        type="direct",
+                        direct_user_low__isnull=False,
+                        direct_user_high__isnull=False,
+                        direct_user_low__lt=models.F("direct_user_high"),
+                    )
+                    | (~Q(type="direct") & Q(direct_user_low__isnull=True, direct_user_high__isnull=True))
+                ),
+                name="room_direct_pair_ordered",
+            ),
+            models.CheckConstraint(condition=Q(type__in=["public", "private", "direct"]), name="room_type_valid"),
+        ]
+        indexes = [models.Index(fields=["type", "last_message_at"], name="room_type_activity_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomMember(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        MEMBER = "member"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    read_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="room_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.room_id} ({self.role})"

@@ -1,0 +1,180 @@
+"""Reads with rules in them for rooms: who may see a room, lists with counts, membership."""
+
+import uuid
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from chatapp.errors import Forbidden, NotFound
+from chatapp.paging import Page, paginate
+from messaging.models import MESSAGE_RELATED, Message
+from rooms.models import Room, RoomMember
+
+ROOM_NOT_FOUND = "Room not found"
+NOT_A_MEMBER = "You are not a member of this room"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_id(value: UUID | str, *, not_found: str) -> UUID:
+    """A path id as a UUID; anything else is the same 404 as an unknown id."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(not_found) from None
+
+
+def _member_count(room_ref: str) -> Coalesce:
+    counts = RoomMember.objects.filter(room_id=OuterRef(room_ref)).order_by().values("room_id").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counts.values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _activity() -> Coalesce:
+    return Coalesce("last_message_at", "created_at")
+
+
+def room_list_public(*, page: int, limit: int) -> Page:
+    """Public rooms, most recent activity first (two queries whatever the page size)."""
+    rooms = (
+        Room.objects.filter(type=Room.Type.PUBLIC)
+        .select_related("created_by")
+        .annotate(member_count=_member_count("pk"))
+        .order_by(_activity().desc(), "-id")
+    )
+    return paginate(rooms, page=page, limit=limit)
+
+
+def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
+    """The room with its members, as `user` may see it: public rooms to anyone, others to members only.
+
+    A private or direct room is "not found" to an outsider, so its existence is not revealed.
+    """
+    room = (
+        Room.objects.select_related("created_by")
+        .annotate(member_count=_member_count("pk"))
+        .prefetch_related(
+            Prefetch("memberships", queryset=RoomMember.objects.select_related("user").order_by("joined_at", "id"))
+        )
+        .filter(pk=parse_id(room_id, not_found=ROOM_NOT_FOUND))
+        .first()
+    )
+    if room is None:
+        raise NotFound(ROOM_NOT_FOUND)
+    if room.type != Room.Type.PUBLIC and not any(m.user_id == user.id for m in room.memberships.all()):
+        raise NotFound(ROOM_NOT_FOUND)
+    return room
+
+
+def room_get_with_membership(*, room_id: UUID | str, user: User, lock: bool = False) -> tuple[Room, RoomMember | None]:
+    """The room and the user's membership (None for an outsider).
+
+    Unknown rooms, and private or direct rooms the user is not in, raise NotFound.
+    """
+    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
+    rooms = Room.objects.select_for_update() if lock else Room.objects.all()
+    room = rooms.filter(pk=parsed).first()
+    if room is None:
+        raise NotFound(ROOM_NOT_FOUND)
+    membership = RoomMember.objects.filter(room_id=room.id, user_id=user.id).first()
+    if membership is None and room.type != Room.Type.PUBLIC:
+        raise NotFound(ROOM_NOT_FOUND)
+    return room, membership
+
+
+def room_get_member(*, room_id: UUID | str, user: User) -> tuple[Room, RoomMember]:
+    """The room and the user's membership, or 403 for an outsider of a public room (404 for hidden rooms).
+
+    One query when the user is a member.
+    """
+    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
+    membership = RoomMember.objects.select_related("room").filter(room_id=parsed, user_id=user.id).first()
+    if membership is not None:
+        return membership.room, membership
+    room_type = Room.objects.filter(pk=parsed).values_list("type", flat=True).first()
+    if room_type == Room.Type.PUBLIC:
+        raise Forbidden(NOT_A_MEMBER)
+    raise NotFound(ROOM_NOT_FOUND)
+
+
+def room_ids_for_user(*, user_id: UUID | str) -> list[UUID]:
+    """Every room the user belongs to, direct ones too (one query)."""
+    return list(RoomMember.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
+    try:
+        parsed = room_id if isinstance(room_id, UUID) else uuid.UUID(str(room_id))
+    except ValueError:
+        return False
+    return RoomMember.objects.filter(room_id=parsed, user_id=user_id).exists()
+
+
+def room_partner_read_at(*, room: Room, user: User) -> datetime | None:
+    """In a direct room, when the other person last read it."""
+    return RoomMember.objects.filter(room_id=room.id).exclude(user_id=user.id).values_list("read_at", flat=True).first()
+
+
+def _unread_count() -> Coalesce:
+    """Messages from others after the outer membership's read_at, not deleted."""
+    unread = (
+        Message.objects.filter(
+            room_id=OuterRef("room_id"),
+            is_deleted=False,
+            created_at__gt=Coalesce(OuterRef("read_at"), Value(_EPOCH), output_field=DateTimeField()),
+        )
+        .filter(~Q(sender_id=OuterRef("user_id")))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(unread.values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _memberships_with_activity(*, user: User) -> QuerySet:
+    last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
+    return (
+        RoomMember.objects.filter(user_id=user.id)
+        .select_related("room", "room__created_by")
+        .annotate(
+            member_count=_member_count("room_id"),
+            unread_count=_unread_count(),
+            last_message_id=Subquery(last_message),
+        )
+        .order_by(Coalesce("room__last_message_at", "room__created_at").desc(), "-room_id")
+    )
+
+
+def _rooms_with_activity(memberships: QuerySet) -> list[Room]:
+    """Runs the membership query and one more for the last messages; sets the counts on each room."""
+    memberships = list(memberships)
+    last_ids = [m.last_message_id for m in memberships if m.last_message_id]
+    last_messages = {m.id: m for m in Message.objects.select_related(*MESSAGE_RELATED).filter(id__in=last_ids)}
+    rooms = []
+    for membership in memberships:
+        room = membership.room
+        room.member_count = membership.member_count
+        room.unread_count = membership.unread_count
+        room.last_message = last_messages.get(membership.last_message_id)
+        room.my_membership = membership
+        rooms.append(room)
+    return rooms
+
+
+def room_list_for_user(*, user: User) -> list[Room]:
+    """Every room the user belongs to (direct ones too), most recent activity first, each with
+    `member_count`, `unread_count` and `last_message` set. Two queries."""
+    return _rooms_with_activity(_memberships_with_activity(user=user))
+
+
+def direct_rooms_for_user(*, user: User) -> list[Room]:
+    """The user's direct rooms like `room_list_for_user`, with both users of the pair loaded."""
+    memberships = (
+        _memberships_with_activity(user=user)
+        .filter(room__type=Room.Type.DIRECT)
+        .select_related("room__direct_user_low", "room__direct_user_high")
+    )
+    return _rooms_with_activity(memberships)

@@ -1,0 +1,91 @@
+"""Wire shapes for rooms and the inputs of the room endpoints."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+from messaging.serializers import MessageSerializer
+from rooms.models import Room, RoomMember
+
+
+class RoomCreatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+
+class MemberUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "avatar", "status", "is_online", "last_seen"]
+        read_only_fields = fields
+
+
+class RoomMemberSerializer(serializers.ModelSerializer):
+    user_id = serializers.UUIDField(read_only=True)
+    user = MemberUserSerializer(read_only=True)
+
+    class Meta:
+        model = RoomMember
+        fields = ["user_id", "user", "role", "read_at", "joined_at"]
+        read_only_fields = fields
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room in lists. Needs `member_count` set on it (the selectors annotate it)."""
+
+    created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)
+    creator = RoomCreatorSerializer(source="created_by", read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id",
+            "name",
+            "description",
+            "type",
+            "created_by",
+            "creator",
+            "member_count",
+            "last_message_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RoomDetailSerializer(RoomSerializer):
+    """A room with its members (load `memberships` with their users prefetched)."""
+
+    members = RoomMemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "members"]
+        read_only_fields = fields
+
+
+class MyRoomSerializer(RoomSerializer):
+    """A room in "my rooms": also how many messages I have not read and the latest one."""
+
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = MessageSerializer(read_only=True, allow_null=True)
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
+        read_only_fields = fields
+
+
+class RoomCreateInput(serializers.Serializer):
+    name = serializers.CharField(min_length=3, max_length=50)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    type = serializers.ChoiceField(
+        choices=[Room.Type.PUBLIC, Room.Type.PRIVATE],
+        required=False,
+        default=Room.Type.PUBLIC,
+        error_messages={"invalid_choice": "Room type must be 'public' or 'private'"},
+    )
+
+
+class RoomAddMemberInput(serializers.Serializer):
+    user_id = serializers.UUIDField()

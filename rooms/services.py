@@ -1,0 +1,124 @@
+"""Every write to rooms: create, delete, join, leave, add a member, mark as read."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
+from realtime.groups import room_group, user_group
+from realtime.publish import publish
+from rooms import events
+from rooms.models import Room, RoomMember
+from rooms.selectors import ROOM_NOT_FOUND, parse_id, room_get_member, room_get_with_membership
+
+CREATABLE_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
+
+
+@transaction.atomic
+def room_create(*, creator: User, name: str, description: str = "", type: str = Room.Type.PUBLIC) -> Room:
+    """Creates a public or private room with `creator` as its admin member."""
+    if type not in CREATABLE_TYPES:
+        raise BadRequest("Room type must be 'public' or 'private'")
+    name, description = name.strip(), description.strip()
+    if not 3 <= len(name) <= 50:
+        raise BadRequest("Room name must be 3-50 characters")
+    if len(description) > 500:
+        raise BadRequest("Room description must be at most 500 characters")
+    room = Room.objects.create(name=name, description=description, type=type, created_by=creator)
+    RoomMember.objects.create(room=room, user=creator, role=RoomMember.Role.ADMIN)
+    room.member_count = 1
+    publish(user_group(creator.id), events.room_subscribe(room.id))
+    return room
+
+
+def _delete(room: Room) -> None:
+    room_id = room.id
+    room.delete()
+    # Consumers in the room group unsubscribe themselves when they relay this.
+    publish(room_group(room_id), events.room_deleted(room_id))
+
+
+@transaction.atomic
+def room_delete(*, room_id: UUID | str, actor: User) -> None:
+    """Deletes a room and its messages: its creator or one of its admins only; never a direct room."""
+    room, membership = room_get_with_membership(room_id=room_id, user=actor, lock=True)
+    if room.type == Room.Type.DIRECT:
+        raise BadRequest("Direct message rooms cannot be deleted")
+    is_admin = membership is not None and membership.role == RoomMember.Role.ADMIN
+    if room.created_by_id != actor.id and not is_admin:
+        raise Forbidden("Only the room creator or an admin can delete this room")
+    _delete(room)
+
+
+@transaction.atomic
+def room_delete_by_staff(*, room: Room) -> None:
+    """Site staff (Django admin) delete any room, announced like any other deletion."""
+    _delete(room)
+
+
+@transaction.atomic
+def room_join(*, room_id: UUID | str, user: User) -> bool:
+    """Joins a public room; returns False (and announces nothing) when already a member."""
+    room = Room.objects.filter(pk=parse_id(room_id, not_found=ROOM_NOT_FOUND)).first()
+    if room is None:
+        raise NotFound(ROOM_NOT_FOUND)
+    if RoomMember.objects.filter(room_id=room.id, user_id=user.id).exists():
+        return False
+    if room.type == Room.Type.DIRECT:
+        raise NotFound(ROOM_NOT_FOUND)
+    if room.type == Room.Type.PRIVATE:
+        raise Forbidden("This room is private")
+    _, created = RoomMember.objects.get_or_create(room=room, user=user, defaults={"role": RoomMember.Role.MEMBER})
+    if created:
+        # Subscribe first, so the joiner's own sockets are in the room when user_joined arrives.
+        publish(user_group(user.id), events.room_subscribe(room.id))
+        publish(room_group(room.id), events.user_joined(room.id, user))
+    return created
+
+
+@transaction.atomic
+def room_leave(*, room_id: UUID | str, user: User) -> bool:
+    """Leaves a room (not a direct one); returns False when the user was not a member."""
+    room, membership = room_get_with_membership(room_id=room_id, user=user)
+    if room.type == Room.Type.DIRECT:
+        raise BadRequest("You cannot leave a direct message room")
+    if membership is None:
+        return False
+    membership.delete()
+    publish(room_group(room.id), events.user_left(room.id, user))
+    publish(user_group(user.id), events.room_unsubscribe(room.id))
+    return True
+
+
+@transaction.atomic
+def room_add_member(*, room_id: UUID | str, actor: User, user_id: UUID) -> RoomMember:
+    """A room admin adds someone (the way into a private room)."""
+    room, membership = room_get_member(room_id=room_id, user=actor)
+    if room.type == Room.Type.DIRECT:
+        raise BadRequest("Members cannot be added to a direct message room")
+    if membership.role != RoomMember.Role.ADMIN:
+        raise Forbidden("Only room admins can add members")
+    target = User.objects.filter(pk=user_id, is_active=True).first()
+    if target is None:
+        raise NotFound("User not found")
+    try:
+        with transaction.atomic():
+            added = RoomMember.objects.create(room=room, user=target, role=RoomMember.Role.MEMBER)
+    except IntegrityError:
+        raise Conflict("User is already a member of this room") from None
+    publish(user_group(target.id), events.room_subscribe(room.id))
+    publish(room_group(room.id), events.user_joined(room.id, target))
+    return added
+
+
+@transaction.atomic
+def room_mark_read(*, room_id: UUID | str, user: User, now: datetime | None = None) -> datetime:
+    """Sets the user's read mark in the room to `now` and tells the room."""
+    room, membership = room_get_member(room_id=room_id, user=user)
+    read_at = now or timezone.now()
+    RoomMember.objects.filter(pk=membership.pk).update(read_at=read_at)
+    publish(room_group(room.id), events.messages_read(room.id, user.id, read_at))
+    return read_at
