@@ -172,3 +172,24 @@ def published_events():
     yield listen
     for listener in listeners:
         listener.close()
+
+
+@pytest.fixture
+def make_upload(settings, tmp_path):
+    """Stores a real small file through the uploads service (media in a temporary folder)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from uploads.services import upload_create
+    from uploads.tests.samples import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def make(owner: User, kind: str = "image"):
+        if kind == "image":
+            file = SimpleUploadedFile("photo.png", image_bytes("PNG"), content_type="image/png")
+        else:
+            body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+            file = SimpleUploadedFile("notes.pdf", body, content_type="application/pdf")
+        return upload_create(owner=owner, file=file)
+
+    return make

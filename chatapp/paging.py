@@ -33,7 +33,7 @@ class Page:
         }
 
 
-def _positive_int(raw: str | None, *, name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(raw: str | None, *, name: str, default: int, maximum: int | None = None, clamp: bool = False) -> int:
     if raw is None or raw == "":
         return default
     try:
@@ -43,19 +43,27 @@ def _positive_int(raw: str | None, *, name: str, default: int, maximum: int | No
     if value < 1:
         raise BadRequest(f"{name} must be a positive integer")
     if maximum is not None and value > maximum:
+        if clamp:
+            return maximum
         raise BadRequest(f"{name} must be between 1 and {maximum}")
     return value
 
 
 def page_params(request: Request, *, max_limit: int) -> tuple[int, int]:
-    """`page` (from 1) and `limit` (1..max_limit, default 20) from the query string; nonsense is a 400."""
+    """`page` (from 1) and `limit` (default 20) from the query string; nonsense is a 400.
+
+    A `limit` above `max_limit` is lowered to it rather than refused: clients written for the Go
+    server ask for larger pages and expect to get the largest one allowed.
+    """
     page = _positive_int(request.query_params.get("page"), name="page", default=1, maximum=1_000_000)
-    limit = _positive_int(request.query_params.get("limit"), name="limit", default=DEFAULT_LIMIT, maximum=max_limit)
+    limit = limit_param(request, max_limit=max_limit)
     return page, limit
 
 
 def limit_param(request: Request, *, max_limit: int) -> int:
-    return _positive_int(request.query_params.get("limit"), name="limit", default=DEFAULT_LIMIT, maximum=max_limit)
+    return _positive_int(
+        request.query_params.get("limit"), name="limit", default=DEFAULT_LIMIT, maximum=max_limit, clamp=True
+    )
 
 
 def paginate(queryset: QuerySet, *, page: int, limit: int) -> Page:

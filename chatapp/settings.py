@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Rooms and messages both have a `type` field with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "RoomTypeEnum": "rooms.models.Room.Type",
+        "MessageTypeEnum": "messaging.models.Message.Type",
+    },
 }
 
 SIMPLE_JWT = {

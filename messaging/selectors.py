@@ -69,3 +69,8 @@ def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> Messag
     anchor = _anchor(room_id=room_id, message_id=after_id, name="after")
     newer = Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id)
     return _slice(_room_messages(room_id).filter(newer).order_by("created_at", "id"), limit)
+
+
+def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
+    """The room's newest `limit` messages, newest first (a first load, or resuming with none)."""
+    return _slice(_newest_first(_room_messages(room_id)), limit)

@@ -4,8 +4,6 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,6 +15,7 @@ from realtime.groups import room_group
 from realtime.publish import publish
 from rooms.models import Room, RoomMember
 from rooms.selectors import parse_id, room_get_member
+from uploads.selectors import upload_get_owned
 
 # The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
 EDIT_WINDOW = timedelta(minutes=3)
@@ -33,14 +32,22 @@ def _clean_content(content: str, *, required: bool) -> str:
     return content
 
 
-def _check_file(file_url: str, file_name: str, file_size: int | None) -> None:
-    # Only files this server stored; the uploads app adds an ownership check on top.
-    if not file_url or not file_url.startswith("/media/") or ".." in file_url or "\\" in file_url:
-        raise BadRequest("file_url must be the URL of an uploaded file")
+def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tuple[str, str, int]:
+    """The sender's own upload behind `file_url`, as (canonical url, display name, stored size).
+
+    The upload row is locked until the message commits, so `cleanup_uploads` cannot delete a file
+    a message is about to reference. Sizes come from what was stored, not from the client.
+    """
     if len(file_name) > 255:
         raise BadRequest("file_name must be at most 255 characters")
-    if file_size is not None and file_size < 0:
-        raise BadRequest("file_size must not be negative")
+    upload = upload_get_owned(owner=sender, url=file_url or "", for_update=True)
+    if upload is None:
+        raise BadRequest("file_url must be the URL of a file you uploaded")
+    if type == Message.Type.IMAGE and not upload.is_image:
+        raise BadRequest("An image message needs an uploaded image")
+    if type == Message.Type.AUDIO and not upload.is_audio:
+        raise BadRequest("An audio message needs an uploaded audio file")
+    return upload.url, file_name or upload.original_name, upload.size
 
 
 @transaction.atomic
@@ -62,12 +69,15 @@ def message_send(
     created=False, and announces nothing. The returned message carries its sender and reply
     target, so it serializes without another query.
     """
-    room, _ = room_get_member(room_id=room_id, user=sender)
+    # Sends to one room take the room's row lock before they are timestamped, so they commit in
+    # created_at order: a reader paging with `after=` (or `resume`) can never have passed a time
+    # at which another message is still to commit.
+    room, _ = room_get_member(room_id=room_id, user=sender, lock_room=True)
     if type not in SENDABLE_TYPES:
         raise BadRequest("Message type must be one of: text, image, file, audio")
     content = _clean_content(content, required=type == Message.Type.TEXT)
     if type in FILE_TYPES:
-        _check_file(file_url, file_name, file_size)
+        file_url, file_name, file_size = _attachment(sender=sender, type=type, file_url=file_url, file_name=file_name)
     else:
         file_url, file_name, file_size = "", "", None
     reply_to = None
@@ -81,6 +91,7 @@ def message_send(
             raise BadRequest("The message you reply to is not in this room")
 
     message = Message(
+        created_at=timezone.now(),
         room=room,
         sender=sender,
         content=content,
@@ -110,8 +121,7 @@ def message_send(
                 raise Conflict("client_msg_id was already used for a message in another room") from None
             return existing, False
 
-    # GREATEST, not a plain set: a send that commits late must not move the room's activity back.
-    Room.objects.filter(pk=room.id).update(last_message_at=Greatest(F("last_message_at"), Value(message.created_at)))
+    Room.objects.filter(pk=room.id).update(last_message_at=message.created_at)
     publish(room_group(room.id), events.new_message(message))
     return message, True
 

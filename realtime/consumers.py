@@ -119,7 +119,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
-        room_ids = [str(room_id) for room_id in await database_sync_to_async(room_ids_for_user)(user_id=verified.user.id)]
+        room_ids = [
+            str(room_id) for room_id in await database_sync_to_async(room_ids_for_user)(user_id=verified.user.id)
+        ]
         self.member_room_ids = set(room_ids)
         await self.channel_layer.group_add(user_group(self.user_key), self.channel_name)
         for room_id in room_ids:

@@ -7,7 +7,7 @@ from accounts.models import User
 from chatapp.errors import BadRequest
 from messaging import events as message_events
 from messaging.models import Message
-from messaging.selectors import messages_after
+from messaging.selectors import MessageSlice, messages_after, messages_latest
 from realtime.publish import encode_event
 from rooms.selectors import room_ids_for_user
 
@@ -49,11 +49,14 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
             anchor = Message.objects.filter(pk=last_id, room_id=room_id).only("id", "created_at").first()
             if anchor is None:
                 raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
-        missed = messages_after(room_id=room_id, after_id=anchor.id if anchor else None, limit=limit + 1)
-        if len(missed) > limit:
+            missed = messages_after(room_id=room_id, after_id=anchor.id, limit=limit)
+        else:
+            # A client with nothing in this room gets its newest messages, oldest first.
+            newest = messages_latest(room_id=room_id, limit=limit)
+            missed = MessageSlice(items=newest.items[::-1], has_more=newest.has_more)
+        if missed.has_more:
             replay.truncated_room_ids.append(room_id)
-            missed = missed[:limit]
-        for message in missed:
+        for message in missed.items:
             replay.texts.append(encode_event(message_events.new_message(message)))
             replay.message_ids.add(str(message.id))
         if anchor is not None:
@@ -61,7 +64,11 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
                 room_id=room_id, created_at__lte=anchor.created_at, updated_at__gt=anchor.created_at
             ).order_by("updated_at", "id")
             for message in changed.select_related("sender", "reply_to__sender"):
-                event = message_events.delete_message(message) if message.is_deleted else message_events.edit_message(message)
+                event = (
+                    message_events.delete_message(message)
+                    if message.is_deleted
+                    else message_events.edit_message(message)
+                )
                 replay.texts.append(encode_event(event))
         replay.room_ids.append(room_id)
     return replay

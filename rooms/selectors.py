@@ -85,13 +85,17 @@ def room_get_with_membership(*, room_id: UUID | str, user: User, lock: bool = Fa
     return room, membership
 
 
-def room_get_member(*, room_id: UUID | str, user: User) -> tuple[Room, RoomMember]:
+def room_get_member(*, room_id: UUID | str, user: User, lock_room: bool = False) -> tuple[Room, RoomMember]:
     """The room and the user's membership, or 403 for an outsider of a public room (404 for hidden rooms).
 
-    One query when the user is a member.
+    One query when the user is a member. `lock_room` also takes the room's row lock (in that query)
+    until the transaction ends.
     """
     parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
-    membership = RoomMember.objects.select_related("room").filter(room_id=parsed, user_id=user.id).first()
+    memberships = RoomMember.objects.select_related("room")
+    if lock_room:
+        memberships = memberships.select_for_update(of=("room",))
+    membership = memberships.filter(room_id=parsed, user_id=user.id).first()
     if membership is not None:
         return membership.room, membership
     room_type = Room.objects.filter(pk=parsed).values_list("type", flat=True).first()

@@ -126,11 +126,15 @@ class TestHistory:
         response = api_client_for(user).get(f"{url(chat)}?after={history[0].id}&before={history[1].id}")
         assert response.status_code == 400
 
-    @pytest.mark.parametrize("query,status", [("after=nope", 400), (f"before={uuid.uuid4()}", 404), ("limit=101", 400)])
+    @pytest.mark.parametrize("query,status", [("after=nope", 400), (f"before={uuid.uuid4()}", 404), ("limit=0", 400)])
     def test_bad_cursor_or_limit(self, api_client_for, user, chat, history, query, status):
         response = api_client_for(user).get(f"{url(chat)}?{query}")
         assert response.status_code == status
         assert "error" in response.json()
+
+    def test_limit_above_100_is_lowered_to_100(self, api_client_for, user, chat, history):
+        body = api_client_for(user).get(f"{url(chat)}?limit=500").json()
+        assert body["limit"] == 100
 
     def test_cursor_from_another_room_is_404(self, api_client_for, user, chat, make_room, make_message):
         foreign = make_message(make_room(user), user)

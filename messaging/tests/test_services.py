@@ -83,19 +83,30 @@ class TestSend:
 
     @pytest.mark.parametrize("url", ["", "https://evil.example/x.png", "/media/../settings.py", "/etc/passwd"])
     def test_file_messages_need_an_uploaded_file(self, chat, user, url):
-        with pytest.raises(BadRequest, match="uploaded file"):
+        with pytest.raises(BadRequest, match="file you uploaded"):
             message_send(room_id=chat.id, sender=user, type="image", file_url=url)
 
-    def test_file_message_keeps_file_fields_and_optional_caption(self, chat, user):
+    def test_file_message_keeps_the_uploads_url_and_size_and_optional_caption(self, chat, user, make_upload):
+        upload = make_upload(user, "file")
         message, _ = message_send(
-            room_id=chat.id, sender=user, type="file", file_url="/media/u/a.pdf", file_name="a.pdf", file_size=10
+            room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name="a.pdf", file_size=10**9
         )
         assert (message.file_url, message.file_name, message.file_size, message.content) == (
-            "/media/u/a.pdf",
+            upload.url,
             "a.pdf",
-            10,
+            upload.size,
             "",
         )
+
+    def test_someone_elses_upload_cannot_be_sent(self, chat, user, other_user, make_upload):
+        theirs = make_upload(other_user)
+        with pytest.raises(BadRequest, match="file you uploaded"):
+            message_send(room_id=chat.id, sender=user, type="image", file_url=theirs.url)
+
+    def test_image_message_must_point_at_an_image(self, chat, user, make_upload):
+        pdf = make_upload(user, "file")
+        with pytest.raises(BadRequest, match="needs an uploaded image"):
+            message_send(room_id=chat.id, sender=user, type="image", file_url=pdf.url)
 
     def test_text_message_drops_file_fields(self, chat, user):
         message, _ = message_send(room_id=chat.id, sender=user, content="hi", file_url="/media/x.png")

@@ -3,6 +3,7 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
@@ -42,6 +43,20 @@ class Client:
     async def receive_nothing(self, timeout: float = 0.3) -> bool:
         return await self.communicator.receive_nothing(timeout=timeout)
 
+    async def receive_none_of_type(self, event_type: str, timeout: float = 0.5) -> bool:
+        """True when no event of this type arrives within `timeout` (other events are skipped).
+
+        Built on receive_nothing: a timed-out receive_from would cancel the application.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (remaining := deadline - loop.time()) > 0:
+            if await self.communicator.receive_nothing(timeout=min(0.05, remaining)):
+                continue
+            if (await self.receive())["type"] == event_type:
+                return False
+        return True
+
     async def receive_close(self, timeout: float = 3) -> int:
         """Skips remaining text frames and returns the close code."""
         while True:
@@ -51,6 +66,17 @@ class Client:
 
     async def close(self) -> None:
         await self.communicator.disconnect()
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_channel_layer():
+    """A channel layer holds locks and connection pools bound to one event loop, and every test
+    runs on a new loop: give each test its own layer and close its pools afterwards."""
+    channel_layers.backends.clear()
+    yield
+    layer = channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    if hasattr(layer, "close_pools"):
+        await layer.close_pools()
 
 
 @pytest.fixture(autouse=True)

@@ -95,7 +95,9 @@ async def test_two_processes_share_messages_and_presence(servers):
     assert (await next_event(alice_socket, "user_online"))["payload"]["user_id"] == bob_id
     bob_on_first = await open_socket(first, bob)  # a second tab, served by the other process
 
-    await alice_socket.send(json.dumps({"type": "send_message", "payload": {"room_id": room["id"], "content": "across", "type": "text"}}))
+    await alice_socket.send(
+        json.dumps({"type": "send_message", "payload": {"room_id": room["id"], "content": "across", "type": "text"}})
+    )
     delivered = await next_event(bob_on_second, "new_message")
     assert delivered["payload"]["content"] == "across"
     assert (await next_event(bob_on_first, "new_message"))["payload"]["id"] == delivered["payload"]["id"]
@@ -115,7 +117,9 @@ async def test_reconnect_storm_of_300_sockets_all_connect(servers):
     token = register(server, "stormy")
 
     async def connect() -> dict:
-        socket = await websockets.connect(server.ws, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=30)
+        socket = await websockets.connect(
+            server.ws, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=30
+        )
         try:
             return json.loads(await asyncio.wait_for(socket.recv(), 30))
         finally:

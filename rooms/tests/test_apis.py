@@ -102,11 +102,18 @@ class TestPublicList:
         assert all(r["member_count"] == 4 for r in body["data"])
         assert client.get("/api/v1/rooms?page=4&limit=5").json()["data"] == []
 
-    @pytest.mark.parametrize("query", ["page=0", "page=x", "limit=0", "limit=51", "limit=-3", "limit=abc"])
+    @pytest.mark.parametrize("query", ["page=0", "page=x", "limit=0", "limit=-3", "limit=abc"])
     def test_bad_page_or_limit_is_400(self, api_client_for, user, query):
         response = api_client_for(user).get(f"/api/v1/rooms?{query}")
         assert response.status_code == 400
         assert "error" in response.json()
+
+    def test_limit_above_50_is_lowered_to_50(self, api_client_for, user, make_room):
+        for _ in range(52):
+            make_room(user)
+        body = api_client_for(user).get("/api/v1/rooms?limit=100").json()
+        assert body["limit"] == 50
+        assert len(body["data"]) == 50
 
 
 class TestMyRooms:
