@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
 
 from chatapp import health
 
@@ -16,4 +17,8 @@ urlpatterns = [
     path("health/ready", health.ready),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # The web client: two server-rendered pages; everything else is static/js talking to the API.
+    path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
+    path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    path("static/index.html", RedirectView.as_view(url="/", permanent=False)),
 ]
