@@ -209,7 +209,14 @@ def new_page(browser, chat_server):
     """
     contexts = []
 
-    def make(user: dict | None = None, *, width: int = 1280, height: int = 800, color_scheme: str = "light"):
+    def make(
+        user: dict | None = None,
+        *,
+        width: int = 1280,
+        height: int = 800,
+        color_scheme: str = "light",
+        install_clock: bool = False,
+    ):
         context = browser.new_context(
             base_url=chat_server, viewport={"width": width, "height": height}, color_scheme=color_scheme
         )
@@ -227,6 +234,8 @@ def new_page(browser, chat_server):
         page.page_errors = []
         page.on("console", lambda message: page.console_lines.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: page.page_errors.append(str(error)))
+        if install_clock:
+            page.clock.install()  # before any script runs, so every timer is under the test's control
         if user:
             page.goto("/")
             page.locator("#me-name").filter(has_text=user["username"]).wait_for()
