@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chatapp import health
@@ -21,4 +22,8 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("media/<path:name>", media_serve),
     path("admin/", admin.site.urls),
+    # The web client: two server-rendered pages; everything else is static/js talking to the API.
+    path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
+    path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    path("static/index.html", RedirectView.as_view(url="/", permanent=False)),
 ]

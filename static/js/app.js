@@ -1,0 +1,499 @@
+// The workspace page: wires the REST client, the socket, the store and the views together.
+import { ApiError, api } from "./api.js";
+import { clearToken, getToken, goToLogin } from "./auth.js";
+import { $, fillAvatar, toast } from "./dom.js";
+import { ChatSocket } from "./socket.js";
+import { Store, typingText } from "./store.js";
+import { applyTheme } from "./theme.js";
+import { lastSeenText } from "./time.js";
+import { Composer } from "./views/composer.js";
+import { confirmDialog, openImage, setupBrowse, setupCreateRoom, setupMembers } from "./views/dialogs.js";
+import { MessageList } from "./views/messages.js";
+import { setupSettings } from "./views/settings.js";
+import { renderSidebar, setupUserSearch } from "./views/sidebar.js";
+
+const PAGE_SIZE = 30;
+const store = new Store();
+const socket = new ChatSocket({ getToken, onUnauthorized: goToLogin });
+let everOpen = false;
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// ---- rendering glue ----------------------------------------------------------------------------
+const messages = new MessageList({
+  store,
+  onReply: (m) => composer.setReply(m),
+  onEdit: editMessage,
+  onDelete: deleteMessage,
+  onRetry: (m) => deliver(m),
+  onLoadOlder: loadOlder,
+  onOpenImage: openImage,
+});
+const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping });
+const members = setupMembers({ store, currentRoom: () => store.rooms.get(store.activeRoomId) });
+
+function renderMe() {
+  const me = store.me;
+  fillAvatar($("#me-avatar"), { name: me.username, image: me.avatar, seed: me.id });
+  $("#me-name").textContent = me.username;
+  $("#me-status").textContent = me.status || "";
+}
+
+function renderTitle() {
+  const total = store.totalUnread();
+  document.title = total ? `(${total}) ChatApp` : "ChatApp";
+}
+
+let sidebarQueued = false;
+function renderRooms() {
+  if (sidebarQueued) return;
+  sidebarQueued = true;
+  requestAnimationFrame(() => {
+    sidebarQueued = false;
+    renderSidebar(store, (id) => openRoom(id));
+    renderTitle();
+    renderHeader();
+  });
+}
+
+function renderHeader() {
+  const room = store.rooms.get(store.activeRoomId);
+  if (!room) return;
+  const isDm = room.type === "direct";
+  const name = store.roomName(room);
+  $("#conv-title").textContent = name;
+  const av = $("#conv-avatar");
+  if (isDm) {
+    fillAvatar(av, { name, image: room.other_user?.avatar, seed: room.other_user?.id });
+    av.classList.remove("avatar-room");
+  } else {
+    fillAvatar(av, { name: room.type === "private" ? "🔒" : "#", seed: room.id });
+    av.classList.add("avatar-room");
+  }
+  let subtitle = "";
+  const list = store.members.get(room.id);
+  if (isDm) {
+    const other = room.other_user;
+    const online = other && store.presence.get(other.id);
+    subtitle = online ? "online" : other?.status || lastSeenText(other?.last_seen);
+    $("#conv-subtitle").classList.toggle("is-online", Boolean(online));
+  } else {
+    const count = list?.size || room.member_count || 0;
+    let online = 0;
+    for (const id of list?.keys() || []) if (store.presence.get(id)) online += 1;
+    subtitle = `${count} member${count === 1 ? "" : "s"}${online ? ` · ${online} online` : ""}${room.description ? ` · ${room.description}` : ""}`;
+    $("#conv-subtitle").classList.remove("is-online");
+  }
+  $("#conv-subtitle").textContent = subtitle;
+  const myRole = list?.get(store.me.id)?.role;
+  const isAdmin = myRole === "admin" || room.created_by === store.me.id;
+  $("#act-add-member").hidden = !(room.type === "private" && isAdmin);
+  $("#act-leave").hidden = isDm;
+  $("#act-delete").hidden = isDm || !isAdmin;
+  $("#btn-room-menu").hidden = isDm;
+  $("#btn-members").hidden = isDm;
+}
+
+function renderTyping() {
+  const names = store.activeRoomId ? store.typingNames(store.activeRoomId) : [];
+  $("#typing").textContent = typingText(names);
+}
+setInterval(() => store.activeRoomId && renderTyping(), 1000);
+
+// ---- data loading ------------------------------------------------------------------------------
+async function refreshRooms() {
+  const [rooms, dms] = await Promise.all([
+    api.myRooms().catch(softFail),
+    api.dms().catch(softFail),
+  ]);
+  store.setRooms(rooms?.data || [], dms?.data || []);
+}
+
+function softFail(error) {
+  // Lists that fail to load (server part unavailable) leave the sidebar empty, not the app broken.
+  console.warn("load failed:", error.message);
+  return null;
+}
+
+async function loadFirstPage(roomId) {
+  const conv = store.conversation(roomId);
+  const page = await api.messages(roomId, { limit: PAGE_SIZE });
+  const room = store.rooms.get(roomId);
+  if (room && page.partner_read_at) room.partner_read_at = page.partner_read_at;
+  for (const m of page.data || []) store.applyMessage(m);
+  conv.loaded = true;
+  conv.hasMore = (page.data || []).length >= PAGE_SIZE;
+}
+
+async function loadOlder() {
+  const roomId = store.activeRoomId;
+  if (!roomId) return;
+  const conv = store.conversation(roomId);
+  if (!conv.loaded || !conv.hasMore || conv.loadingOlder) return;
+  conv.loadingOlder = true;
+  try {
+    const page = await api.messages(roomId, { before: conv.oldestId, limit: PAGE_SIZE });
+    for (const m of page.data || []) store.applyMessage(m);
+    conv.hasMore = (page.data || []).length >= PAGE_SIZE;
+    if (store.activeRoomId === roomId) messages.render("prepend");
+  } catch (error) {
+    toast(error.message, "error");
+  } finally {
+    conv.loadingOlder = false;
+  }
+}
+
+async function openRoom(roomId, { refresh = false } = {}) {
+  if (refresh || !store.rooms.has(roomId)) await refreshRooms();
+  const room = store.rooms.get(roomId);
+  if (!room) return toast("Conversation not found", "error");
+  store.activeRoomId = roomId;
+  history.replaceState(null, "", `#room=${roomId}`);
+  $("#welcome").hidden = true;
+  $("#conversation").hidden = false;
+  $("#app").classList.add("show-conv");
+  composer.reset();
+  messages.open(roomId);
+  renderRooms();
+  renderHeader();
+  renderTyping();
+  const conv = store.conversation(roomId);
+  try {
+    const [detail] = await Promise.all([api.room(roomId).catch(() => null), conv.loaded ? null : loadFirstPage(roomId)]);
+    if (detail) store.upsertRoom(detail);
+  } catch (error) {
+    if (error instanceof ApiError) toast(error.message, "error");
+  }
+  if (store.activeRoomId !== roomId) return;
+  messages.render("initial");
+  renderHeader();
+  markReadSoon();
+  if (window.matchMedia("(min-width: 761px)").matches) $("#composer-input").focus();
+}
+
+function closeConversation() {
+  store.activeRoomId = null;
+  history.replaceState(null, "", location.pathname);
+  $("#conversation").hidden = true;
+  $("#welcome").hidden = false;
+  $("#app").classList.remove("show-conv");
+  renderRooms();
+}
+
+let readTimer = null;
+function markReadSoon() {
+  const roomId = store.activeRoomId;
+  if (!roomId || !store.isVisible(roomId)) return;
+  const room = store.rooms.get(roomId);
+  if (room) room.unread_count = 0;
+  renderRooms();
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => api.markRead(roomId).catch(() => {}), 250);
+}
+
+// ---- sending -----------------------------------------------------------------------------------
+function optimistic(roomId, fields, replyTo) {
+  const clientId = uuid();
+  const message = {
+    id: `pending-${clientId}`,
+    room_id: roomId,
+    sender_id: store.me.id,
+    sender: { id: store.me.id, username: store.me.username, avatar: store.me.avatar },
+    content: "",
+    type: "text",
+    file_url: null,
+    file_name: null,
+    file_size: null,
+    is_edited: false,
+    is_deleted: false,
+    reply_to_id: replyTo?.id || null,
+    reply_to: replyTo ? { id: replyTo.id, content: replyTo.content, sender: replyTo.sender } : null,
+    client_msg_id: clientId,
+    created_at: new Date().toISOString(),
+    updated_at: null,
+    pending: true,
+    ...fields,
+  };
+  store.applyMessage(message);
+  if (store.activeRoomId === roomId) messages.render("append", { ownNew: true });
+  deliver(message);
+}
+
+function sendText(content, replyTo) {
+  if (store.activeRoomId) optimistic(store.activeRoomId, { content }, replyTo);
+}
+
+function sendFile(result, caption, replyTo) {
+  if (!store.activeRoomId) return;
+  const type = result.is_image ? "image" : result.is_audio ? "audio" : "file";
+  optimistic(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
+}
+
+/** Sends (or re-sends) a pending message; the same client_msg_id makes a retry safe. */
+async function deliver(message) {
+  message.failed = false;
+  message.pending = true;
+  store.emit("message", { roomId: message.room_id, message, change: "updated" });
+  const payload = { content: message.content, type: message.type, client_msg_id: message.client_msg_id };
+  if (message.reply_to_id) payload.reply_to_id = message.reply_to_id;
+  if (message.file_url) Object.assign(payload, { file_url: message.file_url, file_name: message.file_name, file_size: message.file_size });
+  try {
+    const saved = await api.sendMessage(message.room_id, payload);
+    store.applyMessage(saved);
+  } catch (error) {
+    if (!message.pending) return; // the socket echo already confirmed it
+    message.failed = true;
+    store.emit("message", { roomId: message.room_id, message, change: "updated" });
+    toast(error.message, "error");
+  }
+}
+
+function onTyping(active) {
+  if (store.activeRoomId) socket.send(active ? "typing" : "stop_typing", { room_id: store.activeRoomId });
+}
+
+async function editMessage(message, content) {
+  try {
+    store.applyMessage(await api.editMessage(message.id, content));
+  } catch (error) {
+    toast(error.message, "error");
+    messages.render();
+  }
+}
+
+async function deleteMessage(message) {
+  if (!(await confirmDialog("Delete message?", "It will show as “message deleted” for everyone.", "Delete"))) return;
+  try {
+    await api.deleteMessage(message.id);
+    applyDeleted(message.room_id, message.id);
+  } catch (error) {
+    toast(error.message, "error");
+    messages.render();
+  }
+}
+
+function applyDeleted(roomId, id) {
+  const existing = store.conversation(roomId).byId.get(id);
+  if (!existing || existing.is_deleted) return;
+  store.applyMessage({ ...existing, is_deleted: true, content: "", file_url: null, file_name: null, file_size: null, updated_at: new Date().toISOString() });
+}
+
+// ---- socket events -----------------------------------------------------------------------------
+const handlers = {
+  new_message(m) {
+    const known = store.rooms.has(m.room_id);
+    store.applyMessage(m, { live: true });
+    if (!known) refreshRooms();
+    if (m.sender_id !== store.me.id) store.setTyping(m.room_id, m.sender_id, "", false);
+    if (m.room_id === store.activeRoomId && m.sender_id !== store.me.id) markReadSoon();
+  },
+  edit_message(m) {
+    store.applyMessage(m);
+  },
+  delete_message({ id, room_id }) {
+    applyDeleted(room_id, id);
+  },
+  typing({ room_id, user_id, username }) {
+    if (user_id !== store.me.id) store.setTyping(room_id, user_id, username, true);
+  },
+  stop_typing({ room_id, user_id, username }) {
+    store.setTyping(room_id, user_id, username, false);
+  },
+  messages_read({ room_id, user_id, read_at }) {
+    store.markRead(room_id, user_id, read_at);
+  },
+  user_online({ user_id }) {
+    if (user_id !== store.me.id) store.setPresence(user_id, true);
+  },
+  user_offline({ user_id, last_seen }) {
+    store.setPresence(user_id, false);
+    for (const list of store.members.values()) if (list.get(user_id)?.user) list.get(user_id).user.last_seen = last_seen;
+    for (const room of store.rooms.values()) if (room.other_user?.id === user_id) room.other_user.last_seen = last_seen;
+  },
+  async user_joined({ room_id, user_id }) {
+    if (user_id === store.me.id && !store.rooms.has(room_id)) return refreshRooms();
+    if (room_id === store.activeRoomId) store.upsertRoom(await api.room(room_id));
+  },
+  user_left({ room_id, user_id }) {
+    if (user_id === store.me.id) return;
+    store.members.get(room_id)?.delete(user_id);
+    store.emit("members", { roomId: room_id });
+  },
+  dm_created() {
+    refreshRooms();
+  },
+  room_deleted({ room_id }) {
+    if (store.activeRoomId === room_id) {
+      closeConversation();
+      toast("This room was deleted");
+    }
+    store.removeRoom(room_id);
+  },
+  profile_updated(user) {
+    if (user.id === store.me.id) {
+      Object.assign(store.me, user);
+      renderMe();
+    }
+    for (const room of store.rooms.values()) if (room.other_user?.id === user.id) Object.assign(room.other_user, user);
+    for (const list of store.members.values()) if (list.get(user.id)?.user) Object.assign(list.get(user.id).user, user);
+    renderRooms();
+  },
+  resumed() {
+    refreshRooms();
+  },
+  error({ error }) {
+    console.warn("server:", error);
+  },
+};
+
+socket.addEventListener("event", (e) => {
+  const handler = handlers[e.detail.type];
+  if (handler) handler(e.detail.payload || {});
+});
+
+socket.addEventListener("ready", () => {
+  everOpen = true;
+  // Whatever was sent while we were away (or between the page load and now) comes back once.
+  socket.send("resume", { rooms: store.resumePoints() });
+  const roomId = store.activeRoomId;
+  const conv = roomId && store.conversation(roomId);
+  if (conv && conv.loaded && !conv.newestId) loadFirstPage(roomId).then(() => messages.render("append"));
+});
+
+socket.addEventListener("state", (e) => {
+  const { state, attempt } = e.detail;
+  const dot = $("#conn-dot");
+  dot.dataset.state = state;
+  dot.setAttribute("aria-label", state === "open" ? "Connected" : state === "reconnecting" ? "Reconnecting" : "Connecting");
+  dot.title = dot.getAttribute("aria-label");
+  const banner = $("#conn-banner");
+  const show = state === "reconnecting" && (everOpen || attempt >= 4);
+  banner.hidden = !show;
+  banner.querySelector("[data-text]").textContent = everOpen ? "Reconnecting…" : "Can't reach the chat server. Retrying…";
+});
+
+// ---- store -> views ----------------------------------------------------------------------------
+store.addEventListener("rooms", renderRooms);
+store.addEventListener("message", (e) => {
+  if (e.detail.roomId !== store.activeRoomId) return;
+  messages.render(e.detail.change === "added" ? "append" : "update", { ownNew: e.detail.message.sender_id === store.me.id && e.detail.change === "added" });
+});
+store.addEventListener("read", (e) => e.detail.roomId === store.activeRoomId && messages.render());
+store.addEventListener("presence", () => {
+  renderRooms();
+  if (store.activeRoomId) messages.render();
+});
+store.addEventListener("members", (e) => e.detail.roomId === store.activeRoomId && renderHeader());
+store.addEventListener("typing", (e) => e.detail.roomId === store.activeRoomId && renderTyping());
+
+// ---- page chrome -------------------------------------------------------------------------------
+function setupChrome() {
+  $("#btn-back").addEventListener("click", closeConversation);
+  $("#btn-members").addEventListener("click", () => members.open());
+  const menu = $("#room-menu");
+  const menuButton = $("#btn-room-menu");
+  const closeMenu = () => {
+    menu.hidden = true;
+    menuButton.setAttribute("aria-expanded", "false");
+  };
+  menuButton.addEventListener("click", (e) => {
+    e.stopPropagation();
+    menu.hidden = !menu.hidden;
+    menuButton.setAttribute("aria-expanded", String(!menu.hidden));
+    if (!menu.hidden) menu.querySelector("button:not([hidden])")?.focus();
+  });
+  document.addEventListener("click", closeMenu);
+  menu.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      closeMenu();
+      menuButton.focus();
+    }
+  });
+  $("#act-add-member").addEventListener("click", () => members.open(true));
+  $("#act-leave").addEventListener("click", async () => {
+    const room = store.rooms.get(store.activeRoomId);
+    if (!room || !(await confirmDialog(`Leave ${room.name}?`, "You can join again later if it is public.", "Leave"))) return;
+    try {
+      await api.leaveRoom(room.id);
+      closeConversation();
+      store.removeRoom(room.id);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+  $("#act-delete").addEventListener("click", async () => {
+    const room = store.rooms.get(store.activeRoomId);
+    if (!room || !(await confirmDialog(`Delete ${room.name}?`, "The room and all its messages are removed for everyone.", "Delete room"))) return;
+    try {
+      await api.deleteRoom(room.id);
+      closeConversation();
+      store.removeRoom(room.id);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+
+  setupUserSearch($("#user-search"), $("#user-search-results"), async (user) => {
+    try {
+      const result = await api.openDm(user.id);
+      await openRoom(result.id || result.room?.id, { refresh: true });
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+  setupBrowse({ store, onOpen: openRoom });
+  setupCreateRoom({ onCreated: (room) => openRoom(room.id, { refresh: true }) });
+  setupSettings({
+    store,
+    onProfile: (me) => {
+      store.me = me;
+      renderMe();
+    },
+    onLogout: logout,
+  });
+
+  $("#lightbox").addEventListener("click", (e) => e.target.id === "lightbox" && e.currentTarget.close());
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && markReadSoon());
+  window.addEventListener("focus", markReadSoon);
+  window.addEventListener("online", () => socket.reconnectNow());
+}
+
+async function logout() {
+  socket.stop();
+  try {
+    await api.logout();
+  } catch {
+    /* the token may already be gone: we are leaving either way */
+  }
+  clearToken();
+  window.location.replace("/login");
+}
+
+async function boot() {
+  applyTheme();
+  if (!getToken()) return goToLogin();
+  try {
+    store.me = await api.me();
+  } catch (error) {
+    if (error.status !== 401) toast(error.message, "error");
+    return;
+  }
+  renderMe();
+  setupChrome();
+  document.body.classList.remove("is-booting");
+  await refreshRooms();
+  socket.connect();
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("room");
+  if (wanted && store.rooms.has(wanted)) openRoom(wanted);
+}
+
+// For the browser tests (drop the socket as a network failure would) and for debugging.
+window.chatApp = { store, socket };
+boot();

@@ -1,0 +1,251 @@
+"""Real-browser tests: a live daphne on its own PostgreSQL database, driven by Debian's Chromium.
+
+The live server is a separate process, so pytest-django's test database is of no use to it: the
+session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daphne on a free port.
+Tests marked `needs_realtime` (rooms, messages and the WebSocket) are deselected until the server
+parts they need are merged; set CHATAPP_E2E_REALTIME=1 to run them.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PASSWORD = "secret123"
+
+
+# The root conftest clears the cache (a FLUSHDB on Redis) around every test; here that would wipe
+# the live server's channel-layer groups in the middle of a test, so e2e tests opt out.
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache():
+    yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CHATAPP_E2E_REALTIME") == "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("needs_realtime") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _free_port() -> int:
+    # This machine reserves 18300-18399 for the web client's servers; any free port elsewhere.
+    for port in range(18300, 18400):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _e2e_database_url() -> str:
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/chatapp"
+    parts = urlsplit(base)
+    if parts.scheme not in ("postgres", "postgresql"):
+        pytest.fail(f"the browser tests need PostgreSQL; DATABASE_URL is {parts.scheme or 'unset'}")
+    name = os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e"
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return parts._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="session")
+def chat_server() -> Iterator[str]:
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _e2e_database_url(),
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        # Its own key prefixes: nothing shared with the test process or another server on this Redis.
+        "CHANNEL_PREFIX": f"e2e{os.getpid()}",
+        "CACHE_PREFIX": f"e2e{os.getpid()}",
+        "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
+        "DEBUG": "false",
+        "TESTING": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ALLOWED_ORIGINS": base_url,
+        "RATE_LIMIT_AUTH": "1000/m",
+        "RATE_LIMIT_API": "100000/m",
+        "LOG_LEVEL": "WARNING",
+        "VAR_DIR": str(ROOT / "var" / "e2e"),
+        "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
+    }
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if migrate.returncode:
+        pytest.fail(f"migrating the e2e database failed:\n{migrate.stdout}\n{migrate.stderr}")
+    log_path = ROOT / "var" / "e2e" / "daphne.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatapp.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"daphne exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"daphne did not answer /health within 30 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
+            "(apt-get install -y chromium; .ci/run does this). They are never skipped."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Api:
+    """Just enough of the REST API to set tests up quickly and to check what the UI did."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def register(self, prefix: str = "user") -> dict:
+        name = f"{prefix}{uuid.uuid4().hex[:8]}"
+        status, body = self.call(
+            "POST", "/auth/register", {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        )
+        assert status == 201, body
+        return {"username": name, "email": f"{name}@example.com", "password": PASSWORD, **body}
+
+
+@pytest.fixture(scope="session")
+def api(chat_server) -> Api:
+    return Api(chat_server)
+
+
+@pytest.fixture
+def new_page(browser, chat_server):
+    """new_page(user=None, width=1280, height=800) -> a page in its own context (its own storage).
+
+    Each page records console messages in `page.console_lines` and uncaught errors in
+    `page.page_errors`; with a user, the page opens the workspace already signed in.
+    """
+    contexts = []
+
+    def make(
+        user: dict | None = None,
+        *,
+        width: int = 1280,
+        height: int = 800,
+        color_scheme: str = "light",
+        install_clock: bool = False,
+    ):
+        context = browser.new_context(
+            base_url=chat_server, viewport={"width": width, "height": height}, color_scheme=color_scheme
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if user:
+            # Once per tab, not on every navigation: a logout must stay a logout.
+            context.add_init_script(
+                "if (!sessionStorage.getItem('e2e.seeded')) {"
+                f" sessionStorage.setItem('chatapp.token', {json.dumps(user['token'])});"
+                " sessionStorage.setItem('e2e.seeded', '1'); }"
+            )
+        page = context.new_page()
+        page.console_lines = []
+        page.page_errors = []
+        page.on("console", lambda message: page.console_lines.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: page.page_errors.append(str(error)))
+        if install_clock:
+            page.clock.install()  # before any script runs, so every timer is under the test's control
+        if user:
+            page.goto("/")
+            page.locator("#me-name").filter(has_text=user["username"]).wait_for()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")
