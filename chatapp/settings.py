@@ -229,6 +229,16 @@ CSRF_TRUSTED_ORIGINS = ALLOWED_ORIGINS
 # WebSocket: how long a socket may stay open without authenticating (first-message auth).
 WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10, minimum=1)
 
+# Presence: how long a connection counts without being refreshed, and how often processes refresh.
+PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 90, minimum=2)
+PRESENCE_REFRESH_SECONDS = env_int("PRESENCE_REFRESH_SECONDS", 30, minimum=1)
+if PRESENCE_REFRESH_SECONDS >= PRESENCE_TTL_SECONDS:
+    raise ImproperlyConfigured("PRESENCE_REFRESH_SECONDS must be shorter than PRESENCE_TTL_SECONDS")
+# WebSocket liveness: ping every WS_PING_INTERVAL_SECONDS; drop a socket that has not answered a
+# ping within WS_PING_TIMEOUT_SECONDS (so a silent socket goes after at most their sum).
+WS_PING_INTERVAL_SECONDS = env_int("WS_PING_INTERVAL_SECONDS", 30, minimum=1)
+WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
+
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"

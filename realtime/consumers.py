@@ -332,6 +332,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.member_room_ids.discard(payload["room_id"])
             await self._unsubscribe(payload["room_id"])
 
+    async def events_dropped(self, message: dict) -> None:
+        """This socket's inbox overflowed (realtime.layers): the client must resume."""
+        await self.send_event(events.resume_required())
+
     async def send_event(self, event: dict) -> None:
         if not self.closing:
             await self.send(text_data=encode_event(event))

@@ -1,18 +1,47 @@
-"""The Redis channel layer, with a connection pool that queues instead of failing."""
+"""The Redis channel layer: a connection pool that queues instead of failing, and socket inboxes
+that say when they had to drop events."""
+
+import asyncio
+import collections
+import functools
 
 import redis.asyncio as aioredis
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
+# Put in a socket's inbox in place of the events it had to drop; the consumer answers it by
+# telling its client to `resume`, which replays what was lost from the database.
+EVENTS_DROPPED = {"type": "events.dropped"}
+
+
+class ResumeSignallingQueue(asyncio.Queue):
+    """One socket's inbox in this process, bounded by the layer's capacity.
+
+    channels-redis drops the oldest event of a full inbox silently. Here a full inbox (its
+    consumer stopped keeping up) is emptied and left with one EVENTS_DROPPED marker, so the loss is
+    announced and memory stays bounded.
+    """
+
+    def put_nowait(self, item: dict) -> None:
+        if self.full():
+            while not self.empty():
+                self.get_nowait()
+            super().put_nowait(EVENTS_DROPPED)
+        super().put_nowait(item)
+
 
 class PooledRedisChannelLayer(RedisChannelLayer):
-    """channels-redis with a bounded, blocking Redis connection pool.
+    """channels-redis with a bounded, blocking Redis connection pool and announced drops.
 
     redis-py's default pool raises "Too many connections" once 100 commands are in flight, which is
     exactly what a reconnect storm produces (1,000 sockets each subscribing to their groups at
     once), and the handshake then fails with HTTP 500. A blocking pool makes those callers wait
     for a connection instead.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.receive_buffer = collections.defaultdict(functools.partial(ResumeSignallingQueue, self.capacity))
 
     def create_pool(self, index: int) -> aioredis.ConnectionPool:
         host = dict(self.hosts[index])

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from django.conf import settings
 
-PRESENCE_TTL_SECONDS = 90
-PRESENCE_REFRESH_SECONDS = 30
+# A connection not refreshed for PRESENCE_TTL_SECONDS is gone (its process died); processes refresh
+# theirs every PRESENCE_REFRESH_SECONDS. Read from settings at import (tests shorten them).
+PRESENCE_TTL_SECONDS = settings.PRESENCE_TTL_SECONDS
+PRESENCE_REFRESH_SECONDS = settings.PRESENCE_REFRESH_SECONDS
 _KEY_PREFIX = "chatapp:presence"
 _ONLINE_USERS_KEY = f"{_KEY_PREFIX}:users"
 _SWEEP_LOCK_KEY = f"{_KEY_PREFIX}:sweep-lock"
@@ -94,7 +96,7 @@ class RedisPresence:
     async def sweep(self) -> list[str]:
         """Users whose every connection expired (their process died): now offline."""
         client = self._client()
-        if not await client.set(_SWEEP_LOCK_KEY, "1", nx=True, ex=PRESENCE_REFRESH_SECONDS - 1):
+        if not await client.set(_SWEEP_LOCK_KEY, "1", nx=True, px=max(1, PRESENCE_REFRESH_SECONDS * 1000 - 100)):
             return []  # another process is sweeping
         now = time.time()
         gone = []

@@ -128,3 +128,52 @@ async def test_reconnect_storm_of_300_sockets_all_connect(servers):
     greetings = await asyncio.gather(*(connect() for _ in range(300)))
     assert all(g["payload"].get("message") == "Connected to chat server" for g in greetings)
     assert "Too many connections" not in server.log()
+
+
+async def test_users_of_a_killed_process_go_offline_after_the_presence_expiry(servers):
+    quick_presence = {"PRESENCE_TTL_SECONDS": "3", "PRESENCE_REFRESH_SECONDS": "1"}
+    survivor, doomed = servers(**quick_presence), servers(**quick_presence)
+    alice, bob = register(survivor, "alice"), register(doomed, "bob")
+    _, room = survivor.post("/api/v1/rooms", {"name": "General", "type": "public"}, alice)
+    doomed.post(f"/api/v1/rooms/{room['id']}/join", {}, bob)
+    alice_socket = await open_socket(survivor, alice)
+    await open_socket(doomed, bob)
+    bob_id = (await next_event(alice_socket, "user_online"))["payload"]["user_id"]
+
+    doomed.kill()  # SIGKILL: no disconnect handler runs, nobody says bob left
+    started = time.monotonic()
+    offline = await next_event(alice_socket, "user_offline", timeout=15)
+    assert offline["payload"]["user_id"] == bob_id
+    assert time.monotonic() - started < 3 + 1 + 3  # expiry + refresh period + slack
+    await alice_socket.close()
+
+
+async def test_a_socket_that_never_answers_pings_is_dropped(servers):
+    import base64
+    import os
+    import socket as sockets
+
+    server = servers(WS_PING_INTERVAL_SECONDS="1", WS_PING_TIMEOUT_SECONDS="1")
+    token = register(server, "silent")
+    raw = sockets.create_connection(("127.0.0.1", server.port), timeout=15)
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        (
+            f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
+    started = time.monotonic()
+    received = b""
+    # Read (never answering the pings) until the server closes or resets the connection.
+    try:
+        while chunk := await asyncio.to_thread(raw.recv, 65536):
+            received += chunk
+    except ConnectionResetError:
+        pass  # dropped by the server: what this test waits for
+    raw.close()
+    assert b"101 Switching Protocols" in received
+    assert b"Connected to chat server" in received
+    assert b"\x89" in received, "the server pinged"
+    assert time.monotonic() - started < 12

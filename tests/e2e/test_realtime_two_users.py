@@ -83,7 +83,7 @@ def test_typing_indicator_appears_and_disappears(shared_room):
 
 def test_start_a_dm_from_user_search_and_read_ticks_turn_blue(pair):
     alice, bob, a, b = pair
-    a.get_by_placeholder("Search username…").fill(bob["username"])
+    a.get_by_role("combobox", name="Search people to message").fill(bob["username"])
     a.get_by_role("option", name=re.compile(bob["username"])).click()
     expect(a.locator("#conv-title")).to_have_text(bob["username"])
     send(a, "Private hello")

@@ -14,9 +14,6 @@ from django.core.management.base import BaseCommand
 
 logger = logging.getLogger("chatapp.server")
 
-PING_INTERVAL_SECONDS = 30
-# A socket that has not answered a ping this long after it was sent is dropped: silent > 60 s.
-PING_TIMEOUT_SECONDS = 30
 SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 5
 
 
@@ -45,8 +42,8 @@ class Command(BaseCommand):
             application=application,
             endpoints=[f"tcp:port={port}:interface={host}"],
             signal_handlers=False,
-            ping_interval=PING_INTERVAL_SECONDS,
-            ping_timeout=PING_TIMEOUT_SECONDS,
+            ping_interval=settings.WS_PING_INTERVAL_SECONDS,
+            ping_timeout=settings.WS_PING_TIMEOUT_SECONDS,
             websocket_max_message_size=MAX_FRAME_BYTES,
             websocket_max_frame_size=MAX_FRAME_BYTES,
             application_close_timeout=10,
