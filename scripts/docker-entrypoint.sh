@@ -1,5 +1,5 @@
 #!/bin/sh
-# Container start: apply migrations, then serve with daphne. With arguments, run those instead
+# Container start: apply migrations, then serve (daphne, via manage.py serve). With arguments, run those instead
 # (e.g. `docker compose run --rm app python manage.py createsuperuser`).
 set -e
 
@@ -8,4 +8,5 @@ if [ "$#" -gt 0 ]; then
 fi
 
 python manage.py migrate --noinput
-exec daphne -b 0.0.0.0 -p "${PORT:-8080}" chatapp.asgi:application
+# `serve` is daphne with our WebSocket limits and a graceful SIGTERM (sockets closed with 1001).
+exec python manage.py serve --host 0.0.0.0 --port "${PORT:-8080}"
