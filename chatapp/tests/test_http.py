@@ -192,3 +192,15 @@ class TestLogs:
         assert token not in output
         assert "secret123" not in output
         assert token.split(".")[2] not in output
+
+
+@pytest.mark.urls("chatapp.tests.failing_urls")
+def test_a_crash_is_a_json_500_without_internals(client, json_log_lines):
+    client.raise_request_exception = False
+    response = client.get("/api/v1/explode")
+    assert response.status_code == 500
+    assert response.json() == {"error": "Internal server error"}
+    assert b"secret internals" not in response.content
+    logged = json_log_lines.getvalue()
+    assert "RuntimeError" in logged, "the crash is logged for us"
+    assert "eyJhbGciOiJIUzI1NiJ9.e30.sig" not in logged, "but never a token"
