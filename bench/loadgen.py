@@ -38,6 +38,7 @@ class Sock:
     ws: object = None
     reader: asyncio.Task | None = None
     seen: set = field(default_factory=set)
+    tried: int = -1  # the last connect round that attempted this socket
 
 
 class Worker:
@@ -90,9 +91,11 @@ class Worker:
         sock.reader = asyncio.ensure_future(self._read(sock))
         return None
 
-    async def connect(self, batch: int, timeout: float) -> dict:
+    async def connect(self, batch: int, timeout: float, limit: int | None = None, round_: int = 0) -> dict:
         started = time.monotonic()
-        pending = [s for s in self.socks if s.ws is None]
+        pending = [s for s in self.socks if s.ws is None and s.tried < round_][:limit]
+        for s in pending:
+            s.tried = round_
         size = batch or len(pending) or 1
         failures: Counter = Counter()
         for i in range(0, len(pending), size):
@@ -100,6 +103,8 @@ class Worker:
             failures.update(r for r in results if r is not None)
         connected = [s.room_id for s in self.socks if s.ws is not None]
         return {
+            "total": len(self.socks),
+            "attempted": len(pending),
             "seconds": time.monotonic() - started,
             "connected": len(connected),
             "failures": dict(failures),
@@ -260,18 +265,44 @@ class Generator:
             results.append(conn.recv())
         return results
 
-    def connect(self, batch: int, timeout: float = 60.0) -> dict:
+    def connect(self, batch: int, timeout: float = 60.0, settle_batches: bool = False, retries: int = 0) -> dict:
+        """Opens every socket not yet open: in batches of `batch` (0: all at once).
+
+        With `settle_batches`, each batch waits until the server's announcements of the previous one
+        (presence) have stopped arriving; `retries` re-opens failed sockets that many more rounds.
+        """
         started = time.monotonic()
-        results = self._all("connect", timeout * 4 + 60, batch=batch, timeout=timeout)
+        procs = len(self.conns)
         failures: Counter = Counter()
+        first_round: dict = {}
+        for round_ in range(retries + 1):
+            if settle_batches and batch:
+                per_worker = max(1, batch // procs)
+                while True:
+                    results = self._all(
+                        "connect", timeout * 2 + 60, batch=per_worker, timeout=timeout, limit=per_worker, round_=round_
+                    )
+                    for r in results:
+                        failures.update(r["failures"])
+                    if not any(r["attempted"] for r in results):
+                        break
+                    self.wait_quiet(quiet_for=0.5, limit=120)
+            else:
+                results = self._all("connect", timeout * 4 + 60, batch=batch, timeout=timeout, round_=round_)
+                for r in results:
+                    failures.update(r["failures"])
+            if round_ == 0:
+                first_round = dict(failures)
+            if all(r["connected"] == r["total"] for r in results):
+                break
         self.rooms_connected = Counter()
         for r in results:
-            failures.update(r["failures"])
             self.rooms_connected.update(r["rooms"])
         return {
             "seconds": time.monotonic() - started,
             "connected": sum(r["connected"] for r in results),
             "failures": dict(failures),
+            "first_round_failures": first_round,
         }
 
     def wait_quiet(self, quiet_for: float = 1.0, limit: float = 120.0) -> float:
