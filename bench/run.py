@@ -33,8 +33,8 @@ SIZES = {
     "medium": {"fanout": 300, "fanout_senders": 10, "rooms": 30, "room_size": 10, "idle": 1000, "storm": 300},
     "tiny": {"fanout": 20, "fanout_senders": 2, "rooms": 4, "room_size": 5, "idle": 20, "storm": 20},
 }
-FANOUT_RATES = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]  # messages/s into the room
-ROOMS_RATES = [50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800]  # messages/s over all rooms
+FANOUT_RATES = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]  # messages/s into the room
+ROOMS_RATES = [10, 20, 30, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800]  # messages/s over all rooms
 P99_LIMIT_MS = 100.0
 TARGETS = ("chatapp", "websockets", "tutorial")
 SCENARIOS = ("fanout", "rooms", "idle", "storm", "history")
