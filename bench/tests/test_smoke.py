@@ -18,7 +18,7 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
             "--targets", "chatapp,websockets",
             "--fanout-rates", "5",
             "--step-seconds", "1",
-            "--drain", "2",
+            "--drain", "1",
             "--procs", "1",
             "--db", db,
             "--drop-db",
