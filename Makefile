@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format venv migrate clean
+.PHONY: run test lint format venv migrate clean bench
 
 venv: $(STAMP)
 
@@ -37,6 +37,12 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (issue 7): not part of `make test`; see docs/benchmarks.md. BENCH_ARGS picks scenarios and sizes,
+# e.g. make bench BENCH_ARGS="--scenarios fanout --targets chatapp,tutorial --size medium".
+bench: venv
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run --write-doc $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,206 @@
+"""Turns a run's results into the ratio table (terminal and docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+
+
+def _get(results: dict, scenario: str, target: str) -> dict | None:
+    value = results["scenarios"].get(scenario, {}).get(target)
+    return None if value is None or "error" in value else value
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or not b:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and value >= 100:
+        return f"{value:,.0f}{unit}"
+    if isinstance(value, float):
+        return f"{value:.2f}{unit}"
+    return f"{value:,}{unit}"
+
+
+def summary_rows(results: dict) -> list[list[str]]:
+    """[measure, chatapp, websockets, tutorial, chatapp/websockets, chatapp/tutorial, target]."""
+    rows = []
+    for scenario, label, target in (
+        ("fanout", "fan-out: sustained deliveries/s (p99 ≤ 100 ms, no loss)", "≥ 10× tutorial, ≥ 0.30× websockets"),
+        ("rooms", "many small rooms: sustained deliveries/s", "≥ 10× tutorial"),
+    ):
+        if scenario not in results["scenarios"]:
+            continue
+        values = {}
+        for t in ("chatapp", "websockets", "tutorial"):
+            r = _get(results, scenario, t)
+            values[t] = r["sustained_deliveries_per_s"] if r else None
+        rows.append(
+            [
+                label,
+                *(_fmt(values[t]) for t in ("chatapp", "websockets", "tutorial")),
+                _ratio(values["chatapp"], values["websockets"]),
+                _ratio(values["chatapp"], values["tutorial"]),
+                target,
+            ]
+        )
+        cpu = {}
+        for t in ("chatapp", "websockets", "tutorial"):
+            r = _get(results, scenario, t)
+            best = r.get("best") if r else None
+            cpu[t] = best["server_cpu_per_1k"] if best else None
+        rows.append(
+            [
+                f"{scenario}: server CPU s per 1,000 deliveries (at the best step)",
+                *(_fmt(cpu[t]) for t in ("chatapp", "websockets", "tutorial")),
+                _ratio(cpu["chatapp"], cpu["websockets"]),
+                _ratio(cpu["chatapp"], cpu["tutorial"]),
+                "",
+            ]
+        )
+    if "idle" in results["scenarios"]:
+        v = {t: (_get(results, "idle", t) or {}).get("rss_per_socket") for t in ("chatapp", "websockets", "tutorial")}
+        kib = {t: (x / 1024 if x is not None else None) for t, x in v.items()}
+        n = {t: (_get(results, "idle", t) or {}).get("connect", {}).get("connected") for t in v}
+        rows.append(
+            [
+                f"idle: RSS KiB per socket ({n['chatapp']} sockets)",
+                *(_fmt(kib[t]) for t in ("chatapp", "websockets", "tutorial")),
+                _ratio(kib["chatapp"], kib["websockets"]),
+                _ratio(kib["chatapp"], kib["tutorial"]),
+                "< 40 KiB",
+            ]
+        )
+    if "storm" in results["scenarios"]:
+        r = {t: _get(results, "storm", t) for t in ("chatapp", "websockets", "tutorial")}
+        n = (r["chatapp"] or {}).get("connect", {})
+        rows.append(
+            [
+                f"reconnect storm: failed connections (of {n.get('connected', 0) + (r['chatapp'] or {}).get('failed', 0)} at once)",
+                *(_fmt(x["failed"]) if x else "–" for x in r.values()),
+                "",
+                "",
+                "0",
+            ]
+        )
+        rows.append(
+            [
+                "reconnect storm: seconds until all connected",
+                *(_fmt(x["connect"]["seconds"]) if x else "–" for x in r.values()),
+                "",
+                "",
+                "",
+            ]
+        )
+    if "history" in results["scenarios"]:
+        h = _get(results, "history", "chatapp")
+        if h:
+            rows.append(
+                [
+                    f"history: requests/s (50 per page, concurrency {h['concurrency']})",
+                    _fmt(h["requests_per_s"]),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "≥ 1,000",
+                ]
+            )
+            rows.append(["history: p50 / p99 ms", f"{h['p50_ms']:.1f} / {h['p99_ms']:.1f}", "", "", "", "", ""])
+            rows.append(["history: SQL queries per request", _fmt(h["queries_per_request"]), "", "", "", "", "≤ 4"])
+    return rows
+
+
+HEADER = ["measure", "chatapp", "websockets", "tutorial", "chatapp / websockets", "chatapp / tutorial", "target"]
+
+
+def render_summary(results: dict) -> str:
+    rows = [HEADER, *summary_rows(results)]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(HEADER))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(results: dict) -> str:
+    meta = results["meta"]
+    parts = [
+        f"Run {meta['date']} on {meta['cpu']}, {meta['memory']}, Python {meta['python']}, Linux {meta['kernel']};"
+        f" load average before the run {meta['load_before']}. Generator: {meta['procs']} worker processes on the"
+        f" same machine; {meta['step_seconds']:g} s per rate step.",
+        "",
+        f"Command: `{meta['command']}`",
+        "",
+        _md_table(HEADER, summary_rows(results)),
+    ]
+    for scenario in ("fanout", "rooms"):
+        by_target = results["scenarios"].get(scenario)
+        if not by_target:
+            continue
+        parts += ["", f"### {scenario}: every rate step", ""]
+        rows = []
+        for target, r in by_target.items():
+            if "error" in r:
+                rows.append([target, "error", r["error"][:80], "", "", "", "", "", "", ""])
+                continue
+            for s in r["steps"]:
+                rows.append(
+                    [
+                        target,
+                        _fmt(s["rate"]),
+                        _fmt(s["deliveries_per_s"]),
+                        f"{s['p50_ms']:.1f} / {s['p99_ms']:.1f} / {s['max_ms']:.0f}",
+                        str(s["lost"]),
+                        str(s["duplicates"]),
+                        f"{s['server_cpu_per_1k']:.3f}",
+                        f"{s['db_cpu_per_1k']:.3f}",
+                        f"{s['gen_cpu_s']:.1f}",
+                        "ok" if s["ok"] else "**fail**",
+                    ]
+                )
+        parts.append(
+            _md_table(
+                [
+                    "target",
+                    "msg/s",
+                    "deliveries/s",
+                    "p50 / p99 / max ms",
+                    "lost",
+                    "dup",
+                    "server CPU s/1k",
+                    "PostgreSQL CPU s/1k",
+                    "generator CPU s",
+                    "",
+                ],
+                rows,
+            )
+        )
+        connects = [
+            f"{t}: {r['connect']['connected']} sockets in {r['connect']['seconds']:.1f} s (batches of 100),"
+            f" quiet after {r['settle_seconds']:.1f} s more"
+            for t, r in by_target.items()
+            if "error" not in r
+        ]
+        parts += ["", "Connecting: " + "; ".join(connects) + "."]
+    return "\n".join(parts) + "\n"
+
+
+def write_doc(path: Path, section: str) -> None:
+    """Replaces the generated section of docs/benchmarks.md, keeping the hand-written text around it."""
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text:
+        text += f"\n{START}\n{END}\n"
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{START}\n{section}{END}{tail}")

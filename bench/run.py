@@ -1,0 +1,449 @@
+"""Runs the benchmark scenarios against chatapp and the two baselines, in one run, and reports ratios.
+
+    python -m bench.run                                # everything, full size (~15 min)
+    python -m bench.run --scenarios fanout --targets chatapp,tutorial --step-seconds 3
+    python -m bench.run --size tiny --step-seconds 1   # what the smoke test does
+
+Every scenario is bounded (fixed rate steps, fixed durations, timeouts) and stops by itself.
+Results go to var/bench/results-<date>.json and, with --write-doc, into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import servers
+from bench.loadgen import Generator, cpu_seconds, raise_fd_limit, rss_bytes
+from bench.report import render_markdown, render_summary, write_doc
+
+SIZES = {
+    # fanout: 1 room x N sockets; rooms: R rooms x K sockets; idle: N sockets in rooms of 10.
+    "full": {"fanout": 1000, "fanout_senders": 10, "rooms": 100, "room_size": 10, "idle": 5000, "storm": 1000},
+    "medium": {"fanout": 300, "fanout_senders": 10, "rooms": 30, "room_size": 10, "idle": 1000, "storm": 300},
+    "tiny": {"fanout": 20, "fanout_senders": 2, "rooms": 4, "room_size": 5, "idle": 20, "storm": 20},
+}
+FANOUT_RATES = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]  # messages/s into the room
+ROOMS_RATES = [10, 20, 30, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800]  # messages/s over all rooms
+P99_LIMIT_MS = 100.0
+TARGETS = ("chatapp", "websockets", "tutorial")
+SCENARIOS = ("fanout", "rooms", "idle", "storm", "history")
+
+
+def log(*parts: object) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}]", *parts, flush=True)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.size = dict(SIZES[args.size])
+        for key in self.size:
+            value = getattr(args, key, None)
+            if value:
+                self.size[key] = value
+        self.app_dir = Path(args.app_dir).resolve()
+        self.log_dir = Path(args.log_dir).resolve()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.prefix = f"b{secrets.token_hex(3)}"
+        self.env = servers.chatapp_env(self.app_dir, args.db, args.redis_db, self.prefix)
+        self.next_port = args.port_base
+        self.data: dict = {}
+        self.results: dict = {"scenarios": {}}
+
+    def port(self) -> int:
+        """The next free port of the bench range (18500-18599)."""
+        for _ in range(100):
+            port = self.next_port
+            self.next_port = self.next_port + 1 if self.next_port < 18599 else 18500
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+        raise RuntimeError("no free port in 18500-18599")
+
+    # --- setup ---------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        started = time.monotonic()
+        servers.ensure_database(self.args.db)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=self.app_dir,
+            env=self.env,
+            check=True,
+            timeout=300,
+        )
+        log(f"database {self.args.db} migrated in {time.monotonic() - started:.1f}s")
+        s = self.size
+        populations = {}
+        wanted = set(self.args.scenarios)
+        if wanted & {"fanout", "storm", "history"}:
+            populations["fanout"] = {"rooms": 1, "room_size": max(s["fanout"], s["storm"])}
+        if "rooms" in wanted:
+            populations["rooms"] = {"rooms": s["rooms"], "room_size": s["room_size"]}
+        if "idle" in wanted:
+            populations["idle"] = {"rooms": max(1, s["idle"] // 10), "room_size": min(10, s["idle"])}
+        spec = {"tag": secrets.token_hex(3), "populations": populations}
+        if "history" in wanted:
+            spec["history"] = {"population": "fanout", "messages": 200}
+        started = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, str(servers.BENCH_DIR / "seed.py")],
+            cwd=self.app_dir,
+            env=self.env,
+            input=json.dumps(spec),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"seeding failed:\n{out.stderr[-3000:]}")
+        self.data = json.loads(out.stdout)
+        users = sum(len(p["sockets"]) for p in self.data.values())
+        log(f"seeded {users} users in {time.monotonic() - started:.1f}s")
+
+    def start(self, name: str) -> servers.Target:
+        if name == "chatapp":
+            if not self.args.keep_redis:
+                servers.flush_redis_db(self.args.redis_db)
+            return servers.start_chatapp(self.port(), self.env, self.app_dir, self.log_dir)
+        if name == "websockets":
+            return servers.start_websockets(self.port(), self.log_dir)
+        if name == "tutorial":
+            if not self.args.keep_redis:
+                servers.flush_redis_db(self.args.tutorial_redis_db)
+            return servers.start_tutorial(self.port(), self.args.tutorial_redis_db, self.prefix, self.log_dir)
+        raise ValueError(name)
+
+    def db_backend_pids(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(f"{servers.PG_BASE}/postgres", autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+                " AND pid <> pg_backend_pid()",
+                (self.args.db,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def cpu_snapshot(self, target: servers.Target, gen: Generator | None) -> dict:
+        snap = {"server": cpu_seconds(target.pid), "db": {}, "gen": 0.0}
+        if target.name == "chatapp":
+            for pid in self.db_backend_pids():
+                try:
+                    snap["db"][pid] = cpu_seconds(pid)
+                except OSError:
+                    pass
+        if gen is not None:
+            snap["gen"] = sum(cpu_seconds(pid) for pid in gen.pids())
+        return snap
+
+    @staticmethod
+    def cpu_delta(before: dict, after: dict) -> dict:
+        db = sum(after["db"][pid] - before["db"].get(pid, 0.0) for pid in after["db"])
+        return {"server": after["server"] - before["server"], "db": db, "gen": after["gen"] - before["gen"]}
+
+    # --- scenarios -----------------------------------------------------------------------------
+
+    def _stepping(self, name: str, target_name: str, sockets: list[dict], senders: int, rates: list[float]) -> dict:
+        target = self.start(target_name)
+        gen = Generator(target.url, sockets, self.args.procs)
+        try:
+            conn = gen.connect(batch=100, timeout=60)
+            log(
+                f"{name}/{target_name}: {conn['connected']}/{len(sockets)} connected in {conn['seconds']:.1f}s"
+                f" {conn['failures'] or ''}"
+            )
+            quiet = gen.wait_quiet(limit=180)
+            result = {"connect": conn, "settle_seconds": quiet, "steps": [], "rss_bytes": rss_bytes(target.pid)}
+            # A short unrecorded warm-up, then the steps; a failing step is retried once, since other
+            # work on this shared machine can spoil one step (both tries are kept in the results).
+            gen.run(0, min(2.0, self.args.step_seconds), rates[0], senders, drain=self.args.drain)
+            step = 1
+            for rate in rates:
+                for attempt in (1, 2):
+                    row = self._step(target, gen, step, rate, senders)
+                    row["attempt"] = attempt
+                    step += 1
+                    result["steps"].append(row)
+                    self._log_step(name, target_name, row)
+                    if row["ok"]:
+                        break
+                if not row["ok"]:
+                    break
+            if self.args.profile and target_name == "chatapp":
+                passing = [r["rate"] for r in result["steps"] if r["ok"]]
+                result["profile"] = self._profile(target, gen, step, max(passing or rates[:1]), senders, name)
+            passing = [r for r in result["steps"] if r["ok"]]
+            best = max(passing, key=lambda r: r["deliveries_per_s"]) if passing else None
+            result["sustained_deliveries_per_s"] = best["deliveries_per_s"] if best else 0.0
+            result["sustained_rate"] = best["rate"] if best else 0.0
+            result["best"] = best
+            return result
+        finally:
+            gen.close()
+            target.stop()
+
+    def _step(self, target: servers.Target, gen: Generator, step: int, rate: float, senders: int) -> dict:
+        before = self.cpu_snapshot(target, gen)
+        row = gen.run(step, self.args.step_seconds, rate, senders, drain=self.args.drain)
+        cpu = self.cpu_delta(before, self.cpu_snapshot(target, gen))
+        delivered = max(1, row["delivered"])
+        row["server_cpu_s"] = cpu["server"]
+        row["server_cpu_per_1k"] = cpu["server"] * 1000 / delivered
+        row["db_cpu_per_1k"] = cpu["db"] * 1000 / delivered
+        row["gen_cpu_s"] = cpu["gen"]
+        row["rss_bytes"] = rss_bytes(target.pid)
+        row["loadavg_1m"] = os.getloadavg()[0]
+        row["ok"] = (
+            row["lost"] == 0
+            and row["duplicates"] == 0
+            and row["send_failures"] == 0
+            and row["p99_ms"] <= P99_LIMIT_MS
+            and row["delivered"] > 0
+        )
+        return row
+
+    @staticmethod
+    def _log_step(name: str, target_name: str, row: dict) -> None:
+        log(
+            f"{name}/{target_name} {row['rate']:>6} msg/s: {row['deliveries_per_s']:>8.0f} deliveries/s"
+            f" p50 {row['p50_ms']:.1f} p99 {row['p99_ms']:.1f} max {row['max_ms']:.1f} ms"
+            f" lost {row['lost']} dup {row['duplicates']} cpu/1k {row['server_cpu_per_1k']:.3f}s"
+            f" gen cpu {row['gen_cpu_s']:.1f}s load {row['loadavg_1m']:.1f} {'ok' if row['ok'] else 'FAIL'}"
+            + (f" errors {row['errors']}" if row["errors"] else "")
+        )
+
+    def _profile(self, target: servers.Target, gen: Generator, step: int, rate: float, senders: int, name: str) -> dict:
+        """One more step at `rate` with py-spy sampling the server; raw stacks go to the log dir."""
+        out = self.log_dir / f"profile-{name}-{target.name}.txt"
+        seconds = max(5, int(self.args.step_seconds * 2))
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(target.pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        row = gen.run(step, seconds - 1, rate, senders, drain=self.args.drain)
+        spy.wait(60)
+        log(
+            f"{name}/{target.name}: profiled {seconds}s at {rate} msg/s ({row['deliveries_per_s']:.0f} deliveries/s)"
+            f" -> {out}"
+        )
+        return {"rate": rate, "seconds": seconds, "raw": str(out), "deliveries_per_s": row["deliveries_per_s"]}
+
+    def scenario_fanout(self, target_name: str) -> dict:
+        sockets = self.data["fanout"]["sockets"][: self.size["fanout"]]
+        return self._stepping("fanout", target_name, sockets, self.size["fanout_senders"], self.args.fanout_rates)
+
+    def scenario_rooms(self, target_name: str) -> dict:
+        sockets = self.data["rooms"]["sockets"]
+        # Every socket sends (round-robin) so no one socket exceeds chatapp's 20 frames/s limit.
+        return self._stepping("rooms", target_name, sockets, len(sockets), self.args.rooms_rates)
+
+    def scenario_idle(self, target_name: str) -> dict:
+        sockets = self.data["idle"]["sockets"][: self.size["idle"]]
+        target = self.start(target_name)
+        time.sleep(1.0)
+        rss_before = rss_bytes(target.pid)
+        gen = Generator(target.url, sockets, self.args.procs)
+        try:
+            conn = gen.connect(batch=200, timeout=60)
+            settle = gen.wait_quiet(limit=180)
+            time.sleep(1.0)
+            rss_after = rss_bytes(target.pid)
+            per_socket = (rss_after - rss_before) / max(1, conn["connected"])
+            log(
+                f"idle/{target_name}: {conn['connected']}/{len(sockets)} in {conn['seconds']:.1f}s,"
+                f" RSS {rss_before / 2**20:.0f} -> {rss_after / 2**20:.0f} MiB, {per_socket / 1024:.1f} KiB/socket"
+                f" {conn['failures'] or ''}"
+            )
+            return {
+                "connect": conn,
+                "settle_seconds": settle,
+                "rss_before": rss_before,
+                "rss_after": rss_after,
+                "rss_per_socket": per_socket,
+            }
+        finally:
+            gen.close()
+            target.stop()
+
+    def scenario_storm(self, target_name: str) -> dict:
+        sockets = self.data["fanout"]["sockets"][: self.size["storm"]]
+        target = self.start(target_name)
+        gen = Generator(target.url, sockets, self.args.procs)
+        try:
+            before = self.cpu_snapshot(target, gen)
+            conn = gen.connect(batch=0, timeout=30)  # all at once
+            cpu = self.cpu_delta(before, self.cpu_snapshot(target, gen))
+            settle = gen.wait_quiet(limit=180)
+            failed = len(sockets) - conn["connected"]
+            log(
+                f"storm/{target_name}: {conn['connected']}/{len(sockets)} connected in {conn['seconds']:.1f}s,"
+                f" {failed} failed {conn['failures'] or ''}; settled after {settle:.1f}s more"
+            )
+            return {"connect": conn, "failed": failed, "settle_seconds": settle, "server_cpu_s": cpu["server"]}
+        finally:
+            gen.close()
+            target.stop()
+
+    def scenario_history(self, target_name: str) -> dict:
+        from bench.http_load import http_load
+
+        population = self.data["fanout"]
+        room_id = population["rooms"][0]
+        token = population["sockets"][0]["token"]
+        path = f"/api/v1/rooms/{room_id}/messages?limit=50"
+        queries = subprocess.run(
+            [sys.executable, str(servers.BENCH_DIR / "querycount.py"), path, token],
+            cwd=self.app_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if queries.returncode != 0:
+            raise RuntimeError(f"query count failed:\n{queries.stderr[-3000:]}")
+        counted = json.loads(queries.stdout.strip().splitlines()[-1])  # the app logs to stdout too
+        target = self.start(target_name)
+        try:
+            asyncio.run(http_load(target.port, path, token, concurrency=self.args.http_concurrency, duration=1.0))
+            before = self.cpu_snapshot(target, None)
+            load = asyncio.run(
+                http_load(
+                    target.port, path, token, concurrency=self.args.http_concurrency, duration=self.args.http_seconds
+                )
+            )
+            cpu = self.cpu_delta(before, self.cpu_snapshot(target, None))
+            load.update(counted)
+            load["server_cpu_per_request_ms"] = cpu["server"] * 1000 / max(1, load["requests"])
+            load["db_cpu_per_request_ms"] = cpu["db"] * 1000 / max(1, load["requests"])
+            log(
+                f"history/{target_name}: {load['requests_per_s']:.0f} req/s p50 {load['p50_ms']:.1f}"
+                f" p99 {load['p99_ms']:.1f} ms, {load['non_200']} non-200, {counted['queries_per_request']}"
+                f" queries/request, server cpu {load['server_cpu_per_request_ms']:.2f} ms/request"
+            )
+            return load
+        finally:
+            target.stop()
+
+    def run(self) -> dict:
+        raise_fd_limit()
+        self.results["meta"] = machine_description(self.args)
+        self.prepare()
+        for scenario in self.args.scenarios:
+            targets = ["chatapp"] if scenario == "history" else self.args.targets
+            self.results["scenarios"][scenario] = {}
+            for target_name in targets:
+                try:
+                    result = getattr(self, f"scenario_{scenario}")(target_name)
+                except Exception as error:  # one broken target must not lose the others' numbers
+                    log(f"{scenario}/{target_name} FAILED: {error!r}")
+                    result = {"error": repr(error)}
+                self.results["scenarios"][scenario][target_name] = result
+        return self.results
+
+
+def machine_description(args: argparse.Namespace) -> dict:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
+    )
+    mem_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{os.cpu_count()} cores, {model}",
+        "memory": f"{mem_kib / 2**20:.0f} GiB",
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "command": "python -m bench.run " + " ".join(sys.argv[1:]),
+        "size": args.size,
+        "procs": args.procs,
+        "step_seconds": args.step_seconds,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    csv = lambda value: [x for x in value.split(",") if x]  # noqa: E731
+    nums = lambda value: [float(x) for x in value.split(",") if x]  # noqa: E731
+    p.add_argument("--scenarios", type=csv, default=list(SCENARIOS))
+    p.add_argument("--targets", type=csv, default=list(TARGETS))
+    p.add_argument("--size", choices=sorted(SIZES), default=os.environ.get("BENCH_SIZE", "full"))
+    for key in SIZES["full"]:
+        p.add_argument(f"--{key.replace('_', '-')}", dest=key, type=int, default=None)
+    p.add_argument("--fanout-rates", type=nums, default=FANOUT_RATES)
+    p.add_argument("--rooms-rates", type=nums, default=ROOMS_RATES)
+    p.add_argument("--step-seconds", type=float, default=5.0)
+    p.add_argument("--drain", type=float, default=5.0, help="max seconds to wait for stragglers after a step")
+    p.add_argument("--procs", type=int, default=2, help="generator worker processes")
+    p.add_argument("--http-concurrency", type=int, default=16)
+    p.add_argument("--http-seconds", type=float, default=5.0)
+    p.add_argument("--port-base", type=int, default=18500)
+    p.add_argument("--db", default="chatapp_bench")
+    p.add_argument("--redis-db", type=int, default=5, choices=[5, 7])
+    p.add_argument("--tutorial-redis-db", type=int, default=6, choices=[6, 7])
+    p.add_argument("--profile", action="store_true", help="py-spy the chatapp server for one extra step")
+    p.add_argument("--keep-redis", action="store_true", help="do not flush the bench Redis DBs between servers")
+    p.add_argument("--drop-db", action="store_true", help="drop the bench database at the end")
+    p.add_argument("--app-dir", default=str(servers.REPO_DIR), help="the chatapp checkout to run")
+    p.add_argument("--log-dir", default=str(servers.REPO_DIR / "var" / "bench"))
+    p.add_argument("--json", default=None, help="where to write the raw results (default var/bench/)")
+    p.add_argument("--write-doc", action="store_true", help="write the results into docs/benchmarks.md")
+    args = p.parse_args(argv)
+    unknown = set(args.scenarios) - set(SCENARIOS) or set(args.targets) - set(TARGETS)
+    if unknown:
+        p.error(f"unknown scenario/target: {sorted(unknown)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    try:
+        results = Bench(args).run()
+    finally:
+        if args.drop_db:
+            servers.drop_database(args.db)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    json_path = Path(args.json) if args.json else Path(args.log_dir) / f"results-{stamp}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=1, default=str))
+    print()
+    print(render_summary(results))
+    print(f"\nraw results: {json_path}")
+    if args.write_doc:
+        write_doc(servers.REPO_DIR / "docs" / "benchmarks.md", render_markdown(results))
+        print("written: docs/benchmarks.md")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The harness still runs: ~2 seconds of fan-out at a tiny size against chatapp and the websockets baseline."""
+
+import os
+
+import pytest
+
+from bench import run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_harness_measures_chatapp_and_a_baseline(tmp_path):
+    db = f"chatapp_bench_smoke_{os.getpid()}"
+    results = run.main(
+        [
+            "--size", "tiny",
+            "--scenarios", "fanout",
+            "--targets", "chatapp,websockets",
+            "--fanout-rates", "5",
+            "--step-seconds", "1",
+            "--drain", "1",
+            "--procs", "1",
+            "--db", db,
+            "--drop-db",
+            "--redis-db", "7",
+            "--keep-redis",  # other runs may share DB 7; every key of this run has its own prefix
+            "--port-base", "18580",
+            "--log-dir", str(tmp_path),
+        ]
+    )  # fmt: skip
+    for target in ("chatapp", "websockets"):
+        fanout = results["scenarios"]["fanout"][target]
+        assert "error" not in fanout, fanout
+        assert fanout["connect"]["connected"] == 20
+        step = fanout["steps"][0]
+        assert step["messages_sent"] == 5
+        assert step["delivered"] == step["expected"] == 5 * 20
+        assert step["lost"] == 0 and step["duplicates"] == 0
+        assert step["p99_ms"] > 0
