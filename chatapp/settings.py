@@ -109,7 +109,11 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL,
+            # Under pytest, worker-thread connections must not outlive a test (they would block
+            # dropping the test database); servers keep theirs for reuse.
+            conn_max_age=0 if TESTING else env_int("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -131,6 +135,10 @@ REDIS_URL = env_str("REDIS_URL")
 # Redis connections per process (channel layer and presence each); callers queue beyond it.
 REDIS_POOL_SIZE = env_int("REDIS_POOL_SIZE", 64, minimum=4)
 REDIS_POOL_TIMEOUT_SECONDS = env_int("REDIS_POOL_TIMEOUT_SECONDS", 20, minimum=1)
+# Events queued for one process before its inbox counts as full (then its sockets are told to
+# resume), and how long a group membership lives unless renewed (each process renews its own).
+CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 5000, minimum=10)
+CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400, minimum=3)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -138,9 +146,9 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "chatapp"),
-                "capacity": env_int("CHANNEL_CAPACITY", 500, minimum=10),
+                "capacity": CHANNEL_CAPACITY,
                 "expiry": 60,
-                "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 86400, minimum=10),
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
     }
@@ -157,7 +165,12 @@ else:
             "REDIS_URL is not set. The in-memory channel layer only works for a single "
             "development process; set REDIS_URL in production (or DEBUG=true locally)."
         )
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY, "group_expiry": CHANNEL_GROUP_EXPIRY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth -----------------------------------------------------------------------------------

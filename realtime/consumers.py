@@ -21,10 +21,11 @@ from chatapp.exceptions import first_error_message
 from messaging import events as message_events
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
-from realtime import events, hub
+from realtime import events
 from realtime.groups import room_group, user_group
+from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
-from realtime.publish import RELAY_TYPE, encode_event, send_now_async
+from realtime.publish import encode_event, send_now_async
 from realtime.selectors import resume_events
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events
@@ -60,9 +61,15 @@ def _uuid(payload: dict, field: str = "room_id") -> uuid.UUID:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process's hub receives every group event once and calls `deliver`
+    # on the sockets concerned (realtime.hub). An alias with no layer configured turns it off.
+    channel_layer_alias = "chatapp-hub-delivers-instead"
+
     async def connect(self) -> None:
         self.user = None
         self.user_key = ""
+        self.connection_id = uuid.uuid4().hex
+        self.hub = get_hub()
         self.jti: str | None = None
         self.member_room_ids: set[str] = set()
         self.subscribed_room_ids: set[str] = set()
@@ -80,7 +87,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if origin is not None and origin.decode("latin-1") not in settings.ALLOWED_ORIGINS:
             await self.close()  # before accept: the handshake is refused with 403
             return
-        if hub.is_shutting_down():
+        if is_shutting_down():
             await self.close()  # this process is draining; the client retries another one
             return
         await self.accept()
@@ -112,39 +119,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def authenticate(self, raw_token: str) -> None:
         try:
-            verified = await database_sync_to_async(token_verify)(raw_token)
+            verified = await _in_thread(token_verify)(raw_token)
         except Unauthorized as error:
             await self.reject(error.message)
             return
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
-        room_ids = [
-            str(room_id) for room_id in await database_sync_to_async(room_ids_for_user)(user_id=verified.user.id)
-        ]
+        room_ids = [str(room_id) for room_id in await _in_thread(room_ids_for_user)(user_id=verified.user.id)]
         self.member_room_ids = set(room_ids)
-        await self.channel_layer.group_add(user_group(self.user_key), self.channel_name)
+        await self.hub.register(self)
+        await self.hub.subscribe(user_group(self.user_key), self)
         for room_id in room_ids:
             await self._subscribe(room_id)
-        hub.register(self)
-        transition = await get_presence().connect(self.user_key, self.channel_name)
-        if transition.changed:
-            await database_sync_to_async(presence_mark_online)(user_id=self.user.id)
         await self.send_event(events.connected(self.user))
+        transition = await get_presence().connect(self.user_key, self.connection_id)
+        if transition.changed:
+            await _in_thread(presence_mark_online)(user_id=self.user.id)
 
     async def disconnect(self, code: int) -> None:
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         if self.user is None:
             return
-        hub.unregister(self)
-        await self.channel_layer.group_discard(user_group(self.user_key), self.channel_name)
-        for room_id in list(self.subscribed_room_ids):
-            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+        await self.hub.unregister(self)
         self.subscribed_room_ids.clear()
-        transition = await get_presence().disconnect(self.user_key, self.channel_name)
+        transition = await get_presence().disconnect(self.user_key, self.connection_id)
         if transition.changed:
-            await database_sync_to_async(presence_mark_offline)(user_id=self.user.id)
+            await _in_thread(presence_mark_offline)(user_id=self.user.id)
 
     # --- client frames ----------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await send_now_async(room_group(room_id), events.stop_typing(room_id, self.user), skip_user=self.user_key)
 
     async def on_send_message(self, payload: dict) -> None:
-        message_event, created = await database_sync_to_async(_send_message)(self.user, payload)
+        message_event, created = await _in_thread(_send_message)(self.user, payload)
         if not created:
             # A resend of a message already stored: only the sender hears about it again.
             await self.send_event(message_event)
@@ -251,7 +253,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         rooms = payload.get("rooms")
         if not isinstance(rooms, dict):
             raise FrameError("rooms must be an object of room_id: last_message_id")
-        replay = await database_sync_to_async(resume_events)(user=self.user, last_seen=rooms)
+        replay = await _in_thread(resume_events)(user=self.user, last_seen=rooms)
         # Group events wait while this handler runs; a message replayed here may also be
         # queued live, so remember what was replayed and drop the live copy.
         self.replayed_message_ids = replay.message_ids
@@ -277,7 +279,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room_id in self.member_room_ids:
             return
         # The cache may lag a REST join by one event; the database is the source of truth.
-        if await database_sync_to_async(room_is_member)(room_id=room_id, user_id=self.user.id):
+        if await _in_thread(room_is_member)(room_id=room_id, user_id=self.user.id):
             self.member_room_ids.add(room_id)
             return
         raise FrameError("You are not a member of this room")
@@ -285,23 +287,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _subscribe(self, room_id: str) -> None:
         if room_id not in self.subscribed_room_ids:
             self.subscribed_room_ids.add(room_id)
-            await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+            await self.hub.subscribe(room_group(room_id), self)
 
     async def _unsubscribe(self, room_id: str) -> None:
         if room_id in self.subscribed_room_ids:
             self.subscribed_room_ids.discard(room_id)
-            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+            await self.hub.unsubscribe(room_group(room_id), self)
 
-    # --- group events ---------------------------------------------------------------------------
+    # --- group events (called by the hub) ----------------------------------------------------------
 
-    async def dispatch(self, message: dict) -> None:
-        # Relays touch no database, so skip Channels' per-event close_old_connections thread hop.
-        if message["type"] == RELAY_TYPE and message.get("event") not in _INTERNAL_EVENTS:
-            await self.relay(message)
-            return
-        await super().dispatch(message)
-
-    async def relay(self, message: dict) -> None:
+    async def deliver(self, message: dict) -> None:
         if self.user is None or self.closing:
             return
         event_type = message.get("event")
@@ -332,8 +327,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.member_room_ids.discard(payload["room_id"])
             await self._unsubscribe(payload["room_id"])
 
-    async def events_dropped(self, message: dict) -> None:
-        """This socket's inbox overflowed (realtime.layers): the client must resume."""
+    async def events_dropped(self) -> None:
+        """The process's inbox overflowed (realtime.layers): the client must resume."""
         await self.send_event(events.resume_required())
 
     async def send_event(self, event: dict) -> None:
@@ -347,7 +342,13 @@ def _echo_ref(payload: dict) -> dict:
     return {"client_msg_id": client_msg_id} if isinstance(client_msg_id, str) and len(client_msg_id) <= 64 else {}
 
 
-# Runs in Channels' database thread.
+def _in_thread(function):
+    """Runs ORM work in a worker thread. Not Channels' single shared database thread: sends and
+    logins of different sockets must not queue behind each other."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
+# Runs in a worker thread.
 
 
 def _send_message(user, payload: dict) -> tuple[dict, bool]:

@@ -1,4 +1,15 @@
-"""This process's live sockets: presence refresh, the expiry sweep, and closing on shutdown."""
+"""This process's hub: one channel-layer channel for all of its sockets.
+
+The usual Channels shape gives every socket its own channel, joins each one to its groups, and
+lets every consumer pull its own copy of every event (a receive loop, tasks and a Redis pop per
+recipient). Here the process joins each group once, with one channel, receives each event once,
+and writes the already-encoded text to every local socket in the group. Groups are joined when
+the first local socket needs them and left with the last one; the memberships are renewed
+periodically so the layer's `group_expiry` never drops a long-lived subscription.
+
+The hub also renews presence for this process's connections and sweeps users whose connections
+expired (their process died).
+"""
 
 import asyncio
 import logging
@@ -6,24 +17,128 @@ import weakref
 from typing import Protocol
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
 
-from realtime.presence import PRESENCE_REFRESH_SECONDS, get_presence
+from realtime.presence import get_presence
 
 logger = logging.getLogger(__name__)
 
 
 class LiveSocket(Protocol):
     user_key: str
-    channel_name: str
+    connection_id: str
 
-    async def close(self, code: int | None = None) -> None: ...
+    async def deliver(self, message: dict) -> None: ...
 
-
-_sockets: "weakref.WeakSet[LiveSocket]" = weakref.WeakSet()
-_maintenance_tasks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task]" = weakref.WeakKeyDictionary()
+    async def events_dropped(self) -> None: ...
 
 
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.members: dict[str, set[LiveSocket]] = {}
+        self.sockets: set[LiveSocket] = set()
+        self.reader: asyncio.Task | None = None
+        self.maintenance: asyncio.Task | None = None
+        self.shutting_down = False
+
+    async def _ensure_running(self) -> None:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel(prefix="hub.")
+            self.reader = asyncio.ensure_future(self._read())
+            self.maintenance = asyncio.ensure_future(self._maintain())
+
+    async def register(self, socket: LiveSocket) -> None:
+        await self._ensure_running()
+        self.sockets.add(socket)
+
+    async def unregister(self, socket: LiveSocket) -> None:
+        self.sockets.discard(socket)
+        for group in [g for g, members in self.members.items() if socket in members]:
+            await self.unsubscribe(group, socket)
+        if not self.sockets:
+            await self._stop()
+
+    async def subscribe(self, group: str, socket: LiveSocket) -> None:
+        await self._ensure_running()
+        members = self.members.get(group)
+        if members is None:
+            members = self.members[group] = set()
+            await self.layer.group_add(group, self.channel)
+        members.add(socket)
+
+    async def unsubscribe(self, group: str, socket: LiveSocket) -> None:
+        members = self.members.get(group)
+        if members is None:
+            return
+        members.discard(socket)
+        if not members:
+            del self.members[group]
+            if self.channel is not None:
+                await self.layer.group_discard(group, self.channel)
+
+    async def _read(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            try:
+                await self._dispatch(message)
+            except Exception as error:
+                # One broken event must not stop delivery to everyone else in this process.
+                logger.exception("hub dispatch failed", extra={"error": str(error)})
+
+    async def _dispatch(self, message: dict) -> None:
+        if message.get("type") == "events.dropped":
+            # The process inbox overflowed (realtime.layers): every local socket may have missed events.
+            for socket in list(self.sockets):
+                await socket.events_dropped()
+            return
+        members = self.members.get(message.get("group", ""))
+        if not members:
+            return
+        for socket in list(members):
+            await socket.deliver(message)
+
+    async def _maintain(self) -> None:
+        """Renew group memberships and this process's presence; sweep users of dead processes."""
+        from realtime.services import presence_mark_offline
+
+        presence = get_presence()
+        period = min(settings.PRESENCE_REFRESH_SECONDS, max(1, settings.CHANNEL_GROUP_EXPIRY // 3))
+        while True:
+            await asyncio.sleep(period)
+            try:
+                for group in list(self.members):
+                    await self.layer.group_add(group, self.channel)
+                await presence.refresh([(s.user_key, s.connection_id) for s in list(self.sockets) if s.user_key])
+                for user_id in await presence.sweep():
+                    await database_sync_to_async(presence_mark_offline)(user_id=user_id)
+            except Exception as error:
+                # Redis or the database is away; the next round renews everything.
+                logger.warning("hub maintenance failed", extra={"error": str(error)})
+
+    async def _stop(self) -> None:
+        for task in (self.reader, self.maintenance):
+            if task is not None:
+                task.cancel()
+        for group in list(self.members):
+            await self.layer.group_discard(group, self.channel)
+        self.members.clear()
+        self.channel = self.reader = self.maintenance = None
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
 _shutting_down = False
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per server process; tests run a loop each)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub
 
 
 def begin_shutdown() -> None:
@@ -33,35 +148,3 @@ def begin_shutdown() -> None:
 
 def is_shutting_down() -> bool:
     return _shutting_down
-
-
-def register(socket: LiveSocket) -> None:
-    _sockets.add(socket)
-    loop = asyncio.get_running_loop()
-    task = _maintenance_tasks.get(loop)
-    if task is None or task.done():
-        _maintenance_tasks[loop] = loop.create_task(_maintain_presence())
-
-
-def unregister(socket: LiveSocket) -> None:
-    _sockets.discard(socket)
-
-
-def live_sockets() -> list[LiveSocket]:
-    return list(_sockets)
-
-
-async def _maintain_presence() -> None:
-    """Every refresh period: renew this process's connections, then sweep expired users."""
-    from realtime.services import presence_mark_offline
-
-    presence = get_presence()
-    while True:
-        await asyncio.sleep(PRESENCE_REFRESH_SECONDS)
-        try:
-            await presence.refresh([(s.user_key, s.channel_name) for s in list(_sockets) if s.user_key])
-            for user_id in await presence.sweep():
-                await database_sync_to_async(presence_mark_offline)(user_id=user_id)
-        except Exception as error:
-            # Redis or the database is away; entries will be renewed on the next round.
-            logger.warning("presence maintenance failed", extra={"error": str(error)})

@@ -1,6 +1,6 @@
 """The one way to send a realtime event: after commit, to a group, encoded to JSON once.
 
-Consumers relay the ready text to their sockets, so a message for a thousand recipients is
+Each process's hub relays the ready text to its sockets, so a message for a thousand recipients is
 serialized once, not a thousand times.
 """
 
@@ -25,9 +25,12 @@ def encode_event(event: dict) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def relay_message(event: dict, *, skip_user: UUID | str | None = None) -> dict:
-    """The group message consumers relay: the event's JSON text, encoded once for everyone."""
-    message = {"type": RELAY_TYPE, "event": event["type"], "text": encode_event(event)}
+def relay_message(group: str, event: dict, *, skip_user: UUID | str | None = None) -> dict:
+    """The group message the hubs relay: the event's JSON text, encoded once for everyone.
+
+    It names its group because each process receives all its groups on one channel.
+    """
+    message = {"type": RELAY_TYPE, "group": group, "event": event["type"], "text": encode_event(event)}
     if skip_user is not None:
         message["skip_user"] = str(skip_user)
     if event["type"] == "new_message":
@@ -37,12 +40,12 @@ def relay_message(event: dict, *, skip_user: UUID | str | None = None) -> dict:
 
 async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
     """For ephemeral events with no database write behind them (typing, join/leave of a socket)."""
-    await get_channel_layer().group_send(group, relay_message(event, skip_user=skip_user))
+    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user))
 
 
 def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
     """Sends immediately. Only for callers outside a transaction (consumers, commands)."""
-    message = relay_message(event, skip_user=skip_user)
+    message = relay_message(group, event, skip_user=skip_user)
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception as error:

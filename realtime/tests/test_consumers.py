@@ -1,3 +1,4 @@
+import asyncio
 import json
 import uuid
 
@@ -19,6 +20,15 @@ def create_user(username: str) -> User:
 @database_sync_to_async
 def fetch_user(user_id) -> User:
     return User.objects.get(pk=user_id)
+
+
+async def wait_for_online_state(user_id, expected: bool, timeout: float = 3) -> User:
+    """Presence is stored just after the greeting is sent: wait for it, briefly."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (user := await fetch_user(user_id)).is_online != expected:
+        assert asyncio.get_running_loop().time() < deadline, f"is_online never became {expected}"
+        await asyncio.sleep(0.02)
+    return user
 
 
 @database_sync_to_async
@@ -239,7 +249,7 @@ class TestPresence:
         alice = await create_user("alice")
         first = await ws_connect(alice)
         second = await ws_connect(alice)
-        assert (await fetch_user(alice.id)).is_online
+        await wait_for_online_state(alice.id, True)
         await first.close()
         assert (await fetch_user(alice.id)).is_online, "still online while a second tab is open"
         await second.close()

@@ -1,0 +1,55 @@
+"""The process hub: one channel-layer membership per group per process, renewed before expiry."""
+
+import asyncio
+import copy
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from accounts.models import User
+from realtime.groups import room_group
+from realtime.hub import get_hub
+from rooms.services import room_create, room_join
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def room_with_members(count: int):
+    owner = User.objects.create_user("owner", "owner@example.com", "secret123")
+    room = room_create(creator=owner, name="General")
+    members = [owner]
+    for i in range(count - 1):
+        member = User.objects.create_user(f"member{i}", f"member{i}@example.com", "secret123")
+        room_join(room_id=room.id, user=member)
+        members.append(member)
+    return room, members
+
+
+async def group_size(group: str) -> int:
+    layer = get_channel_layer()
+    key = layer._group_key(group)
+    return await layer.connection(layer.consistent_hash(group)).zcard(key)
+
+
+async def test_a_process_joins_a_group_once_however_many_local_sockets_it_has(ws_connect):
+    room, members = await room_with_members(6)
+    sockets = [await ws_connect(member) for member in members]
+    assert await group_size(room_group(room.id)) == 1
+    assert len(get_hub().members[room_group(room.id)]) == 6
+    for socket in sockets:
+        await socket.close()
+    assert await group_size(room_group(room.id)) == 0, "the last local socket leaving leaves the group"
+
+
+async def test_a_socket_open_longer_than_the_group_expiry_still_receives(ws_connect, settings):
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"].setdefault("CONFIG", {})["group_expiry"] = 3
+    settings.CHANNEL_LAYERS = layers
+    settings.CHANNEL_GROUP_EXPIRY = 3
+    room, (alice, bob) = await room_with_members(2)
+    a, b = await ws_connect(alice), await ws_connect(bob)
+    await asyncio.sleep(4.5)  # past the expiry: only the hub's renewal keeps the membership
+    await a.send("send_message", {"room_id": str(room.id), "content": "still there?"})
+    assert (await b.receive_type("new_message", timeout=5))["payload"]["content"] == "still there?"
