@@ -5,6 +5,7 @@ import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
+const HIGHLIGHT_MS = 2000;
 
 export class MessageList {
   constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onOpenImage }) {
@@ -17,6 +18,8 @@ export class MessageList {
     this.cache = new Map(); // message id -> {key, el}
     this.roomId = null;
     this.editingId = null;
+    this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
+    this.highlightTimer = null;
     this.expiryTimer = null;
     this.observer = new IntersectionObserver(
       (entries) => {
@@ -35,6 +38,8 @@ export class MessageList {
     this.roomId = roomId;
     this.cache.clear();
     this.editingId = null;
+    this.highlightId = null;
+    clearTimeout(this.highlightTimer);
     this.list.replaceChildren();
     this.jump.hidden = true;
   }
@@ -87,7 +92,7 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, message.content].join("|");
+      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
         entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
@@ -120,7 +125,16 @@ export class MessageList {
     }
     const sender = message.sender || { username: "unknown" };
     const li = h("li", {
-      class: `msg ${mine ? "is-mine" : ""} ${grouped ? "is-grouped" : ""} ${message.pending ? "is-pending" : ""} ${message.failed ? "is-failed" : ""}`,
+      class: [
+        "msg",
+        mine && "is-mine",
+        grouped && "is-grouped",
+        message.pending && "is-pending",
+        message.failed && "is-failed",
+        this.highlightId === message.id && "is-highlighted",
+      ]
+        .filter(Boolean)
+        .join(" "),
       id: `msg-${message.id}`,
       dataset: { id: message.id, sender: sender.username },
     });
@@ -259,10 +273,18 @@ export class MessageList {
       el = document.getElementById(`msg-${id}`);
     }
     if (!el) return;
-    el.scrollIntoView({ block: "center", behavior: "smooth" });
-    el.classList.remove("is-highlighted");
-    void el.offsetWidth;
-    el.classList.add("is-highlighted");
+    // Part of the render state, not a class poked onto an element: a re-render in the meantime
+    // (a read receipt, a new message) would otherwise drop it.
+    clearTimeout(this.highlightTimer);
+    this.highlightId = null;
+    this.render();
+    this.highlightId = id;
+    this.render();
+    document.getElementById(`msg-${id}`)?.scrollIntoView({ block: "center", behavior: "smooth" });
+    this.highlightTimer = setTimeout(() => {
+      this.highlightId = null;
+      this.render();
+    }, HIGHLIGHT_MS);
   }
 }
 
