@@ -28,9 +28,13 @@ export class MessageList {
       { root: this.scroller, rootMargin: "200px 0px 0px 0px" },
     );
     this.observer.observe(this.sentinel);
+    this.pinned = true; // following the newest message (at the bottom) or reading further up
     this.scroller.addEventListener("scroll", () => {
-      if (this.isNearBottom()) this.jump.hidden = true;
+      this.pinned = this.isNearBottom();
+      if (this.pinned) this.jump.hidden = true;
     });
+    // An image that finishes loading grows its message: stay at the bottom if we were there.
+    this.list.addEventListener("load", () => this.pinned && this.scrollToBottom(), true);
     this.jump.addEventListener("click", () => this.scrollToBottom(true));
   }
 
@@ -40,6 +44,7 @@ export class MessageList {
     this.editingId = null;
     this.highlightId = null;
     clearTimeout(this.highlightTimer);
+    this.pinned = true;
     this.list.replaceChildren();
     this.jump.hidden = true;
   }
@@ -50,6 +55,7 @@ export class MessageList {
   }
 
   scrollToBottom(smooth = false) {
+    this.pinned = true;
     this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "auto" });
     this.jump.hidden = true;
   }
@@ -58,7 +64,7 @@ export class MessageList {
   render(mode = "update", { ownNew = false } = {}) {
     if (!this.roomId) return;
     const conv = this.store.conversation(this.roomId);
-    const wasNearBottom = this.isNearBottom();
+    const wasNearBottom = this.pinned || this.isNearBottom();
     const beforeHeight = this.scroller.scrollHeight;
     const beforeTop = this.scroller.scrollTop;
 
@@ -138,7 +144,7 @@ export class MessageList {
       id: `msg-${message.id}`,
       dataset: { id: message.id, sender: sender.username },
     });
-    if (!mine) {
+    if (!mine && !isDm) {
       li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
     }
     const col = h("div", { class: "msg-col" });
@@ -290,6 +296,6 @@ export class MessageList {
 
 function renderTick(tick) {
   const labels = { pending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  const glyph = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
+  const glyph = tick === "pending" ? icon("clock", "icon icon-xs") : { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
   return h("span", { class: `tick tick-${tick}`, role: "img", "aria-label": labels[tick], title: labels[tick], dataset: { tick } }, glyph);
 }
