@@ -79,6 +79,14 @@ def test_two_users_exchange_messages_within_a_second(shared_room):
     send(b, "Hi alice, bob here")
     expect(bubble(a, "Hi alice, bob here")).to_be_visible(timeout=ONE_SECOND)
     expect(bubble(a, "Hello from alice")).to_have_count(1)
+    # A little more conversation (a reply among it) for the README's screenshot.
+    send(a, "The onboarding mockups are up, could you look before standup?")
+    question = bubble(b, "The onboarding mockups are up, could you look before standup?")
+    question.hover()
+    question.get_by_role("button", name="Reply").click()
+    send(b, "On it. Step 2 reads much better now.")
+    expect(bubble(a, "On it. Step 2 reads much better now.")).to_be_visible()
+    a.mouse.move(0, 0)
     screenshot(a, "room-conversation.png")
 
 
@@ -105,7 +113,10 @@ def test_start_a_dm_from_user_search_and_read_ticks_turn_blue(pair):
     dm.click()
     expect(bubble(b, "Private hello")).to_be_visible()
     expect(mine.locator(".tick")).to_have_attribute("data-tick", "read")
-    screenshot(b, "dm-conversation.png")
+    send(b, "Hey! Got it, thanks.")
+    expect(bubble(a, "Hey! Got it, thanks.")).to_be_visible()
+    a.mouse.move(0, 0)
+    screenshot(a, "dm-conversation.png")
 
 
 def test_edit_and_delete_inside_the_window_and_menu_gone_after(new_page, api):
