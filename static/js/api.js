@@ -1,6 +1,6 @@
 // REST client for /api/v1: Bearer token, JSON in and out, `{error, fields}` turned into ApiError.
 // A 401 on an authenticated call means the token is gone (logout, password change): back to login.
-import { getToken, goToLogin } from "./auth.js";
+import { getToken, setToken, tokenRefused, whileChangingToken } from "./auth.js";
 
 const BASE = "/api/v1";
 
@@ -13,11 +13,12 @@ export class ApiError extends Error {
   }
 }
 
-function handleUnauthorized(status, authed) {
-  if (status === 401 && authed) goToLogin();
+function handleUnauthorized(status, token) {
+  if (status === 401 && token) tokenRefused(token);
 }
 
-export async function request(method, path, body = undefined, { auth = true, signal, redirectOn401 = true } = {}) {
+export async function request(method, path, body = undefined, options = {}) {
+  const { auth = true, signal, redirectOn401 = true, timeoutMs = 0 } = options;
   const headers = { Accept: "application/json" };
   const token = auth ? getToken() : "";
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -28,11 +29,11 @@ export async function request(method, path, body = undefined, { auth = true, sig
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
+      signal: timeoutMs ? anySignal(signal, AbortSignal.timeout(timeoutMs)) : signal,
       credentials: "omit",
     });
   } catch (error) {
-    if (error.name === "AbortError") throw error;
+    if (error.name === "AbortError" && signal?.aborted) throw error;
     throw new ApiError(0, { error: "Network error: check your connection" });
   }
   let data = {};
@@ -46,11 +47,19 @@ export async function request(method, path, body = undefined, { auth = true, sig
   }
   if (!response.ok) {
     // Some endpoints answer 401 for a wrong *current password*: that is a form error, not a logout.
-    if (redirectOn401) handleUnauthorized(response.status, Boolean(token));
+    if (response.status === 401 && token && redirectOn401) {
+      // Refused because a password change just replaced the token? Then once more with the new one.
+      if (await tokenRefused(token)) return request(method, path, body, options);
+    }
     const retry = Number.parseInt(response.headers.get("Retry-After") || "", 10);
     throw new ApiError(response.status, data, Number.isFinite(retry) ? retry : null);
   }
   return data;
+}
+
+function anySignal(...signals) {
+  const present = signals.filter(Boolean);
+  return present.length === 1 ? present[0] : AbortSignal.any(present);
 }
 
 const q = (params) => {
@@ -70,8 +79,14 @@ export const api = {
   changeUsername: (username) => request("PATCH", "/auth/username", { username }),
   changeEmail: (email, current_password) =>
     request("PATCH", "/auth/email", { email, current_password }, { redirectOn401: false }),
+  /** Changes the password and switches to the fresh token it returns (every older one is revoked). */
   changePassword: (current_password, new_password) =>
-    request("PATCH", "/auth/password", { current_password, new_password }, { redirectOn401: false }),
+    whileChangingToken(
+      request("PATCH", "/auth/password", { current_password, new_password }, { redirectOn401: false }).then((result) => {
+        if (result.token) setToken(result.token);
+        return result;
+      }),
+    ),
   searchUsers: (term, opts) => request("GET", `/users/search${q({ q: term })}`, undefined, opts),
 
   publicRooms: (page = 1, limit = 20) => request("GET", `/rooms${q({ page, limit })}`),
@@ -84,7 +99,8 @@ export const api = {
   addMember: (roomId, userId) => request("POST", `/rooms/${id(roomId)}/members`, { user_id: userId }),
   messages: (roomId, { before, after, limit = 30 } = {}) =>
     request("GET", `/rooms/${id(roomId)}/messages${q({ before, after, limit })}`),
-  sendMessage: (roomId, data) => request("POST", `/rooms/${id(roomId)}/messages`, data),
+  // A send that hangs must not hold up the ones queued behind it; a retry is idempotent.
+  sendMessage: (roomId, data) => request("POST", `/rooms/${id(roomId)}/messages`, data, { timeoutMs: 20000 }),
   markRead: (roomId) => request("POST", `/rooms/${id(roomId)}/read`),
   editMessage: (messageId, content) => request("PATCH", `/messages/${id(messageId)}`, { content }),
   deleteMessage: (messageId) => request("DELETE", `/messages/${id(messageId)}`),
@@ -116,7 +132,7 @@ export function upload(file, onProgress = () => {}) {
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
       else {
-        handleUnauthorized(xhr.status, Boolean(token));
+        handleUnauthorized(xhr.status, token);
         reject(new ApiError(xhr.status, data));
       }
     });

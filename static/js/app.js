@@ -1,6 +1,6 @@
 // The workspace page: wires the REST client, the socket, the store and the views together.
 import { ApiError, api } from "./api.js";
-import { clearToken, getToken, goToLogin } from "./auth.js";
+import { clearToken, getToken, goToLogin, tokenRefused } from "./auth.js";
 import { $, fillAvatar, toast } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { Store, typingText } from "./store.js";
@@ -14,7 +14,11 @@ import { renderSidebar, setupUserSearch } from "./views/sidebar.js";
 
 const PAGE_SIZE = 30;
 const store = new Store();
-const socket = new ChatSocket({ getToken, onUnauthorized: goToLogin });
+const socket = new ChatSocket({
+  getToken,
+  resumePoints: () => store.resumePoints(),
+  onUnauthorized: async (usedToken) => Boolean(await tokenRefused(usedToken)),
+});
 let everOpen = false;
 
 function uuid() {
@@ -132,6 +136,21 @@ async function loadFirstPage(roomId) {
   conv.hasMore = (page.data || []).length >= PAGE_SIZE;
 }
 
+/** Newer messages than `after`, page by page (oldest first), until there are no more. */
+async function catchUp(roomId, after) {
+  try {
+    for (let cursor = after; cursor; ) {
+      const page = await api.messages(roomId, { after: cursor, limit: 100 });
+      const items = page.data || [];
+      for (const m of items) store.applyMessage(m, { live: true });
+      cursor = page.has_more && items.length ? items[items.length - 1].id : null;
+    }
+    if (roomId === store.activeRoomId) markReadSoon();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
 async function loadOlder() {
   const roomId = store.activeRoomId;
   if (!roomId) return;
@@ -236,11 +255,24 @@ function sendFile(result, caption, replyTo) {
   optimistic(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
 }
 
+// One send at a time per room, in the order they were written: the server stamps created_at when
+// it stores a message, so concurrent requests could land (and show, for everyone) out of order.
+const sendQueues = new Map(); // roomId -> promise of the last queued send
+
 /** Sends (or re-sends) a pending message; the same client_msg_id makes a retry safe. */
-async function deliver(message) {
+function deliver(message) {
   message.failed = false;
   message.pending = true;
   store.emit("message", { roomId: message.room_id, message, change: "updated" });
+  const roomId = message.room_id;
+  const queued = (sendQueues.get(roomId) || Promise.resolve()).then(() => post(message));
+  sendQueues.set(roomId, queued);
+  queued.then(() => sendQueues.get(roomId) === queued && sendQueues.delete(roomId));
+  return queued;
+}
+
+async function post(message) {
+  if (!message.pending) return; // already confirmed by its echo
   const payload = { content: message.content, type: message.type, client_msg_id: message.client_msg_id };
   if (message.reply_to_id) payload.reply_to_id = message.reply_to_id;
   if (message.file_url) Object.assign(payload, { file_url: message.file_url, file_name: message.file_name, file_size: message.file_size });
@@ -345,7 +377,12 @@ const handlers = {
     for (const list of store.members.values()) if (list.get(user.id)?.user) Object.assign(list.get(user.id).user, user);
     renderRooms();
   },
-  resumed() {
+  resumed({ truncated = [] }) {
+    // More than the replay limit missed in a room: page the rest over REST, from where it stopped.
+    for (const roomId of truncated) {
+      const after = store.conversations.get(roomId)?.newestId;
+      if (after) catchUp(roomId, after);
+    }
     refreshRooms();
   },
   error({ error }) {
@@ -358,13 +395,10 @@ socket.addEventListener("event", (e) => {
   if (handler) handler(e.detail.payload || {});
 });
 
+// The socket sends `resume` itself on every (re)authentication: whatever was sent while we were
+// away (or between the page load and now) comes back once, in order.
 socket.addEventListener("ready", () => {
   everOpen = true;
-  // Whatever was sent while we were away (or between the page load and now) comes back once.
-  socket.send("resume", { rooms: store.resumePoints() });
-  const roomId = store.activeRoomId;
-  const conv = roomId && store.conversation(roomId);
-  if (conv && conv.loaded && !conv.newestId) loadFirstPage(roomId).then(() => messages.render("append"));
 });
 
 socket.addEventListener("state", (e) => {

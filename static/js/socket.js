@@ -1,15 +1,22 @@
 // The WebSocket client: first-message auth (never a token in the URL), reconnect with exponential
 // backoff and full jitter, a heartbeat, and a "ready" event on every (re)authentication so the app
-// can send `resume` and recover whatever it missed while away.
+// can recover whatever it missed while away: on every (re)authentication, and whenever the server
+// asks with `resume_required`, it sends `resume` with the newest message id of every room.
 
 const MAX_DELAY_MS = 15000;
 const BASE_DELAY_MS = 500;
 const PING_EVERY_MS = 25000;
 
 export class ChatSocket extends EventTarget {
-  constructor({ getToken, url = null, onUnauthorized = () => {} }) {
+  /**
+   * getToken() -> the token to authenticate with; resumePoints() -> {room_id: last id or null};
+   * onUnauthorized(usedToken) -> a promise of true to reconnect (the token was replaced meanwhile).
+   */
+  constructor({ getToken, resumePoints = () => ({}), url = null, onUnauthorized = async () => false }) {
     super();
     this.getToken = getToken;
+    this.resumePoints = resumePoints;
+    this.usedToken = null;
     this.url = url || `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/api/v1/ws`;
     this.onUnauthorized = onUnauthorized;
     this.ws = null;
@@ -49,7 +56,12 @@ export class ChatSocket extends EventTarget {
     }
     const { type, payload = {} } = frame || {};
     if (type === "auth_required") {
-      ws.send(JSON.stringify({ type: "auth", payload: { token: this.getToken() } }));
+      ws.usedToken = this.getToken();
+      ws.send(JSON.stringify({ type: "auth", payload: { token: ws.usedToken } }));
+      return;
+    }
+    if (type === "resume_required" && this.ready) {
+      this.resume();
       return;
     }
     if (!this.ready && type !== "error") {
@@ -58,6 +70,7 @@ export class ChatSocket extends EventTarget {
       this.attempt = 0;
       this.setState("open");
       this.startPing();
+      this.resume();
       this.dispatchEvent(new CustomEvent("ready"));
     }
     this.dispatchEvent(new CustomEvent("event", { detail: { type, payload } }));
@@ -73,8 +86,13 @@ export class ChatSocket extends EventTarget {
       return;
     }
     if (event.code === 4401) {
-      this.setState("closed");
-      this.onUnauthorized();
+      // Refused token. A password change in this tab revokes it on purpose and hands us a fresh
+      // one: then reconnect at once; otherwise the session is over.
+      this.setState("reconnecting");
+      Promise.resolve(this.onUnauthorized(ws.usedToken)).then((again) => {
+        if (again && !this.stopped && !this.ws) this.connect();
+        else if (!again) this.setState("closed");
+      });
       return;
     }
     this.attempt += 1;
@@ -82,6 +100,11 @@ export class ChatSocket extends EventTarget {
     const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Asks the server for everything after the newest message we hold in each room. */
+  resume() {
+    this.send("resume", { rooms: this.resumePoints() });
   }
 
   /** Sends an event if the socket is authenticated; returns whether it was sent. */

@@ -3,13 +3,33 @@
 
 export const EDIT_WINDOW_MS = 3 * 60 * 1000;
 
-const byTime = (a, b) => {
-  const ta = Date.parse(a.created_at);
-  const tb = Date.parse(b.created_at);
+/**
+ * A sortable number for an ISO 8601 instant, to the microsecond (the server's precision; Date.parse
+ * stops at milliseconds, so two messages in the same millisecond would otherwise tie).
+ */
+export function timeKey(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return 0;
+  const fraction = /\.(\d+)/.exec(iso)?.[1] || "";
+  return ms * 1000 + Number(fraction.slice(3, 6).padEnd(3, "0"));
+}
+
+/**
+ * The server's total order, (created_at, id), for stored messages; optimistic (pending) messages
+ * come after every stored one, in the order they were written, whatever the local clock says.
+ */
+export function compareMessages(a, b) {
+  if (Boolean(a.pending) !== Boolean(b.pending)) return a.pending ? 1 : -1;
+  const ta = a._key ?? timeKey(a.created_at);
+  const tb = b._key ?? timeKey(b.created_at);
   if (ta !== tb) return ta - tb;
-  if (a.pending !== b.pending) return a.pending ? 1 : -1;
-  return String(a.id).localeCompare(String(b.id));
-};
+  if (a.pending) return (a._seq || 0) - (b._seq || 0);
+  const ia = String(a.id);
+  const ib = String(b.id);
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+let pendingSeq = 0;
 
 export class Conversation {
   constructor(roomId) {
@@ -21,12 +41,16 @@ export class Conversation {
     this.loadingOlder = false;
   }
 
-  /** Inserts or replaces `message`; returns "added", "updated" or null when nothing changed. */
+  /**
+   * Inserts or replaces `message`, keeping `items` in (created_at, id) order however it arrives
+   * (live, `resume` replay, a REST page) and never twice: by id, and an optimistic message is
+   * replaced in place by its echo through `client_msg_id`. Returns "added", "updated" or null.
+   */
   upsert(message) {
     const existing = this.byId.get(message.id);
     if (existing) {
       if (existing.pending && !message.pending) {
-        Object.assign(existing, message, { pending: false, failed: false });
+        this.settle(existing, message);
         return "updated";
       }
       if (message.updated_at && existing.updated_at === message.updated_at && existing.is_deleted === message.is_deleted)
@@ -34,22 +58,41 @@ export class Conversation {
       Object.assign(existing, message);
       return "updated";
     }
-    if (message.client_msg_id) {
+    if (message.client_msg_id && !message.pending) {
       const pending = this.items.find((m) => m.pending && m.client_msg_id === message.client_msg_id);
       if (pending) {
         // The echo (or REST answer) of an optimistic message: it becomes the real one in place.
         this.byId.delete(pending.id);
-        Object.assign(pending, message, { pending: false, failed: false });
+        this.settle(pending, message);
         this.byId.set(pending.id, pending);
-        this.items.sort(byTime);
         return "updated";
       }
     }
+    if (message.pending) message._seq = ++pendingSeq;
+    message._key = timeKey(message.created_at);
     this.byId.set(message.id, message);
-    const last = this.items[this.items.length - 1];
-    this.items.push(message);
-    if (last && byTime(last, message) > 0) this.items.sort(byTime);
+    this.insert(message);
     return "added";
+  }
+
+  /** A pending message confirmed by the server: takes the stored fields and its real place. */
+  settle(pending, stored) {
+    this.items.splice(this.items.indexOf(pending), 1);
+    Object.assign(pending, stored, { pending: false, failed: false });
+    pending._key = timeKey(pending.created_at);
+    this.insert(pending);
+  }
+
+  insert(message) {
+    // Binary search from the end: almost everything arrives last, so this is usually one step.
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareMessages(this.items[mid], message) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.items.splice(lo, 0, message);
   }
 
   remove(id) {
@@ -235,13 +278,12 @@ export class Store extends EventTarget {
     return names;
   }
 
-  /** {room_id: last_message_id} for every room we know a message of: what `resume` needs. */
+  /** {room_id: last_message_id or null} for every room: what `resume` needs. */
   resumePoints() {
     const points = {};
     for (const room of this.rooms.values()) {
       const conv = this.conversations.get(room.id);
-      const id = conv?.newestId || room.last_message?.id;
-      if (id) points[room.id] = id;
+      points[room.id] = conv?.newestId || room.last_message?.id || null;
     }
     return points;
   }

@@ -2,8 +2,6 @@
 
 The live server is a separate process, so pytest-django's test database is of no use to it: the
 session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daphne on a free port.
-Tests marked `needs_realtime` (rooms, messages and the WebSocket) are deselected until the server
-parts they need are merged; set CHATAPP_E2E_REALTIME=1 to run them.
 """
 
 import json
@@ -44,17 +42,6 @@ PASSWORD = "secret123"
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache():
     yield
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("CHATAPP_E2E_REALTIME") == "1":
-        return
-    keep, drop = [], []
-    for item in items:
-        (drop if item.get_closest_marker("needs_realtime") else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
 
 
 def _free_port() -> int:

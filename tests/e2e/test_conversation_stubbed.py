@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-
 pytestmark = pytest.mark.e2e
 
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -182,7 +180,6 @@ def test_messages_render_as_text_with_separators_replies_and_ticks(chat):
     expect(edited.locator(".edited")).to_have_text("(edited)")
     expect(edited.locator(".tick")).to_have_attribute("data-tick", "read")
     expect(edited.locator(".reply-quote")).to_contain_text("Did anyone look")
-    screenshot(page, "room-conversation.png")
 
 
 def test_edit_and_delete_only_inside_the_window(chat):
@@ -215,3 +212,23 @@ def test_optimistic_send_then_confirmed_once(chat):
     box.press("Shift+Enter")
     box.type("line two")
     expect(box).to_have_value("line one\nline two")
+
+
+def test_messages_take_their_place_in_created_at_then_id_order_however_they_arrive(chat):
+    page, stub = chat()
+    seed(stub)
+    open_room(page, stub)
+    rid, bob = stub.room["id"], stub.other
+    # Same millisecond, apart by microseconds; then an exact tie broken by id, as the server orders.
+    base = NOW - timedelta(seconds=5)
+    ordered = [
+        message(rid, bob, "first", base + timedelta(microseconds=100), id="00000000-0000-4000-8000-000000000001"),
+        message(rid, bob, "second", base + timedelta(microseconds=700), id="00000000-0000-4000-8000-000000000003"),
+        message(rid, bob, "third", base + timedelta(microseconds=900), id="00000000-0000-4000-8000-000000000002"),
+        message(rid, bob, "fourth", base + timedelta(microseconds=900), id="00000000-0000-4000-8000-000000000004"),
+    ]
+    arrival = [ordered[i] for i in (3, 1, 0, 2)] + [ordered[1]]  # shuffled, and one twice
+    page.evaluate("ms => ms.forEach(m => window.chatApp.store.applyMessage(m, {live: true}))", arrival)
+    texts = page.locator(".msg .msg-text").all_inner_texts()
+    assert texts[-4:] == ["first", "second", "third", "fourth"], texts
+    assert texts.count("second") == 1

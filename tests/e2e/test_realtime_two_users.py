@@ -1,7 +1,6 @@
 """Two people in two browser contexts, over the real rooms API and WebSocket (issues 3, 4 and 5).
 
-Marked `needs_realtime`: deselected until those server parts are merged (CHATAPP_E2E_REALTIME=1
-runs them). Each waits on what a user would see, never on a fixed sleep.
+Each waits on what a user would see, never on a fixed sleep.
 """
 
 import io
@@ -13,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.needs_realtime]
+pytestmark = pytest.mark.e2e
 
 ONE_SECOND = 1_000
 
@@ -30,7 +29,17 @@ def send(page, text):
 
 
 def bubble(page, text):
-    return page.locator(".msg").filter(has_text=text)
+    """The message whose own text is `text` (not a reply quoting it)."""
+    exact = re.compile(f"^{re.escape(text)}$")
+    return page.locator(".msg").filter(has=page.locator(".msg-text", has_text=exact))
+
+
+def stored(page, text):
+    """The stored message now showing `text`, found by its id: it stays found through an edit, the
+    editor replacing its text, or a deletion."""
+    found = bubble(page, text)
+    expect(found).not_to_have_attribute("data-id", re.compile("^pending-"))
+    return page.locator(f'.msg[data-id="{found.get_attribute("data-id")}"]')
 
 
 def create_room(page, name, kind="public"):
@@ -70,6 +79,14 @@ def test_two_users_exchange_messages_within_a_second(shared_room):
     send(b, "Hi alice, bob here")
     expect(bubble(a, "Hi alice, bob here")).to_be_visible(timeout=ONE_SECOND)
     expect(bubble(a, "Hello from alice")).to_have_count(1)
+    # A little more conversation (a reply among it) for the README's screenshot.
+    send(a, "The onboarding mockups are up, could you look before standup?")
+    question = bubble(b, "The onboarding mockups are up, could you look before standup?")
+    question.hover()
+    question.get_by_role("button", name="Reply").click()
+    send(b, "On it. Step 2 reads much better now.")
+    expect(bubble(a, "On it. Step 2 reads much better now.")).to_be_visible()
+    a.mouse.move(0, 0)
     screenshot(a, "room-conversation.png")
 
 
@@ -96,7 +113,10 @@ def test_start_a_dm_from_user_search_and_read_ticks_turn_blue(pair):
     dm.click()
     expect(bubble(b, "Private hello")).to_be_visible()
     expect(mine.locator(".tick")).to_have_attribute("data-tick", "read")
-    screenshot(b, "dm-conversation.png")
+    send(b, "Hey! Got it, thanks.")
+    expect(bubble(a, "Hey! Got it, thanks.")).to_be_visible()
+    a.mouse.move(0, 0)
+    screenshot(a, "dm-conversation.png")
 
 
 def test_edit_and_delete_inside_the_window_and_menu_gone_after(new_page, api):
@@ -112,7 +132,7 @@ def test_edit_and_delete_inside_the_window_and_menu_gone_after(new_page, api):
     send(a, "typo here")
     send(a, "to be deleted")
     send(a, "window closes")
-    msg = bubble(a, "typo here")
+    msg = stored(a, "typo here")
     msg.hover()
     msg.get_by_role("button", name="Edit message").click()
     editor = msg.get_by_label("Edit message")
@@ -120,13 +140,13 @@ def test_edit_and_delete_inside_the_window_and_menu_gone_after(new_page, api):
     editor.press("Enter")
     expect(msg.locator(".edited")).to_have_text("(edited)")
 
-    gone = bubble(a, "to be deleted")
+    gone = stored(a, "to be deleted")
     gone.hover()
     gone.get_by_role("button", name="Delete message").click()
     a.locator("#confirm-dialog").get_by_role("button", name="Delete").click()
     expect(gone.locator(".msg-text.is-deleted")).to_have_count(1)
 
-    late = bubble(a, "window closes")
+    late = stored(a, "window closes")
     late.hover()
     expect(late.get_by_role("button", name="Edit message")).to_be_visible()
     a.clock.fast_forward("03:01")

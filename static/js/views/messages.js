@@ -5,6 +5,7 @@ import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
+const HIGHLIGHT_MS = 2000;
 
 export class MessageList {
   constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onOpenImage }) {
@@ -17,6 +18,8 @@ export class MessageList {
     this.cache = new Map(); // message id -> {key, el}
     this.roomId = null;
     this.editingId = null;
+    this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
+    this.highlightTimer = null;
     this.expiryTimer = null;
     this.observer = new IntersectionObserver(
       (entries) => {
@@ -25,9 +28,13 @@ export class MessageList {
       { root: this.scroller, rootMargin: "200px 0px 0px 0px" },
     );
     this.observer.observe(this.sentinel);
+    this.pinned = true; // following the newest message (at the bottom) or reading further up
     this.scroller.addEventListener("scroll", () => {
-      if (this.isNearBottom()) this.jump.hidden = true;
+      this.pinned = this.isNearBottom();
+      if (this.pinned) this.jump.hidden = true;
     });
+    // An image that finishes loading grows its message: stay at the bottom if we were there.
+    this.list.addEventListener("load", () => this.pinned && this.scrollToBottom(), true);
     this.jump.addEventListener("click", () => this.scrollToBottom(true));
   }
 
@@ -35,6 +42,9 @@ export class MessageList {
     this.roomId = roomId;
     this.cache.clear();
     this.editingId = null;
+    this.highlightId = null;
+    clearTimeout(this.highlightTimer);
+    this.pinned = true;
     this.list.replaceChildren();
     this.jump.hidden = true;
   }
@@ -45,6 +55,7 @@ export class MessageList {
   }
 
   scrollToBottom(smooth = false) {
+    this.pinned = true;
     this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "auto" });
     this.jump.hidden = true;
   }
@@ -53,7 +64,7 @@ export class MessageList {
   render(mode = "update", { ownNew = false } = {}) {
     if (!this.roomId) return;
     const conv = this.store.conversation(this.roomId);
-    const wasNearBottom = this.isNearBottom();
+    const wasNearBottom = this.pinned || this.isNearBottom();
     const beforeHeight = this.scroller.scrollHeight;
     const beforeTop = this.scroller.scrollTop;
 
@@ -87,7 +98,7 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, message.content].join("|");
+      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
         entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
@@ -120,11 +131,20 @@ export class MessageList {
     }
     const sender = message.sender || { username: "unknown" };
     const li = h("li", {
-      class: `msg ${mine ? "is-mine" : ""} ${grouped ? "is-grouped" : ""} ${message.pending ? "is-pending" : ""} ${message.failed ? "is-failed" : ""}`,
+      class: [
+        "msg",
+        mine && "is-mine",
+        grouped && "is-grouped",
+        message.pending && "is-pending",
+        message.failed && "is-failed",
+        this.highlightId === message.id && "is-highlighted",
+      ]
+        .filter(Boolean)
+        .join(" "),
       id: `msg-${message.id}`,
       dataset: { id: message.id, sender: sender.username },
     });
-    if (!mine) {
+    if (!mine && !isDm) {
       li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
     }
     const col = h("div", { class: "msg-col" });
@@ -259,15 +279,23 @@ export class MessageList {
       el = document.getElementById(`msg-${id}`);
     }
     if (!el) return;
-    el.scrollIntoView({ block: "center", behavior: "smooth" });
-    el.classList.remove("is-highlighted");
-    void el.offsetWidth;
-    el.classList.add("is-highlighted");
+    // Part of the render state, not a class poked onto an element: a re-render in the meantime
+    // (a read receipt, a new message) would otherwise drop it.
+    clearTimeout(this.highlightTimer);
+    this.highlightId = null;
+    this.render();
+    this.highlightId = id;
+    this.render();
+    document.getElementById(`msg-${id}`)?.scrollIntoView({ block: "center", behavior: "smooth" });
+    this.highlightTimer = setTimeout(() => {
+      this.highlightId = null;
+      this.render();
+    }, HIGHLIGHT_MS);
   }
 }
 
 function renderTick(tick) {
   const labels = { pending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  const glyph = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
+  const glyph = tick === "pending" ? icon("clock", "icon icon-xs") : { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
   return h("span", { class: `tick tick-${tick}`, role: "img", "aria-label": labels[tick], title: labels[tick], dataset: { tick } }, glyph);
 }

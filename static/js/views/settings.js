@@ -1,6 +1,5 @@
 // Settings modal: Profile (avatar, username, status), Appearance (theme, background), Security.
 import { api, upload } from "../api.js";
-import { setToken } from "../auth.js";
 import { $, clearErrors, fillAvatar, showFieldErrors, toast } from "../dom.js";
 import { getPrefs, setBackground, setTheme } from "../theme.js";
 import { setupTabs } from "./tabs.js";
@@ -86,9 +85,8 @@ export function setupSettings({ store, onProfile, onLogout }) {
     e.preventDefault();
     clearErrors(passwordForm);
     try {
-      const result = await api.changePassword($("#sec-current").value, $("#sec-new").value);
-      // Every older token (this one included) is now refused; carry on with the fresh one.
-      if (result.token) setToken(result.token);
+      // Every older token (this one included) is now refused; the API switches to the fresh one.
+      await api.changePassword($("#sec-current").value, $("#sec-new").value);
       passwordForm.reset();
       passwordForm.querySelector("[data-form-msg]").textContent = "Password updated";
       toast("Password updated");

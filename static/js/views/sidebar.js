@@ -3,17 +3,19 @@ import { api } from "../api.js";
 import { $, avatar, h, icon } from "../dom.js";
 import { relativeShort } from "../time.js";
 
+/** The last message in one line: text nodes and an icon for attachments (no emoji: not every
+ * system has a colour emoji font, and a missing glyph shows as a box). */
 function preview(store, room) {
   const m = room.last_message;
-  if (!m) return room.type === "direct" ? "Say hello 👋" : room.description || "No messages yet";
+  if (!m) return room.type === "direct" ? "Say hello" : room.description || "No messages yet";
   const mine = m.sender_id === store.me?.id;
   const who = mine ? "You: " : room.type === "direct" ? "" : `${m.sender?.username || "someone"}: `;
-  let body = m.content;
-  if (m.is_deleted) body = "message deleted";
-  else if (m.type === "image") body = `📷 ${m.content || "Photo"}`;
-  else if (m.type === "audio") body = "🎤 Voice note";
-  else if (m.type === "file") body = `📎 ${m.file_name || "File"}`;
-  return who + body;
+  const withIcon = (name, text) => [who, icon(name, "icon icon-xs"), " ", text];
+  if (m.is_deleted) return [who, "message deleted"];
+  if (m.type === "image") return withIcon("image", m.content || "Photo");
+  if (m.type === "audio") return withIcon("mic", "Voice note");
+  if (m.type === "file") return withIcon("file", m.file_name || "File");
+  return who + m.content;
 }
 
 function activity(room) {
