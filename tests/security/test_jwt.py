@@ -141,6 +141,7 @@ def test_rest_refuses_with_401(attack, error):
 
 # One transactional test walks the whole table (a transactional test per row costs a flush each).
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("ws_cleanup")
 async def test_websocket_refuses_every_attack_with_4401_on_the_header_and_in_the_auth_frame(ws_connect):
     for number, (attack, error) in enumerate(ATTACKS):
         header = await ws_connect(token=await forge(attack, f"header{number}"), expect_ok=False)

@@ -50,6 +50,7 @@ def test_the_eleventh_login_across_two_processes_is_429(tmp_path):
 SECRET_PATTERNS = [re.compile(r"eyJ[A-Za-z0-9_-]{5,}"), re.compile(r"(?i)bearer\s+[A-Za-z0-9]")]
 
 
+@pytest.mark.usefixtures("ws_cleanup")
 async def test_no_token_password_or_authorization_header_in_any_log_line(tmp_path):
     server = start_server(tmp_path, LOG_LEVEL="DEBUG")
     password = "Sup3r-secret-pa55"

@@ -67,6 +67,7 @@ async def answer(client) -> tuple[str | None, str | None]:
     return None, None
 
 
+@pytest.mark.usefixtures("ws_cleanup")
 async def test_every_event_for_every_role(ws_connect):
     people, room = await make_world()
     room_id = str(room.id)
@@ -84,6 +85,7 @@ async def test_every_event_for_every_role(ws_connect):
     assert actual == EXPECTED
 
 
+@pytest.mark.usefixtures("ws_cleanup")
 async def test_outsider_and_staff_sockets_hear_nothing_of_a_private_room(ws_connect):
     people, room = await make_world()
     outsider, staff = await ws_connect(people["outsider"]), await ws_connect(people["staff"])
