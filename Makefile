@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format venv migrate clean bench
+.PHONY: run test lint format venv migrate clean bench newman
 
 venv: $(STAMP)
 
@@ -29,6 +29,11 @@ test: venv
 		$(BIN)/python scripts/check_services.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Postman collection against a live server of its own (not part of `make test`; needs npm).
+newman: venv
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python scripts/newman.py
 
 lint: venv
 	$(BIN)/ruff check .

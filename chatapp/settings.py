@@ -259,6 +259,18 @@ RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+# Production (DEBUG=false) is HTTPS-only by default: redirect, HSTS, cookies that never travel over
+# plain HTTP. Behind a TLS-terminating proxy, list it in TRUSTED_PROXIES so X-Forwarded-Proto is
+# believed; a plain-HTTP deployment (a laptop, the browser tests) sets SECURE_SSL_REDIRECT=false.
+_HTTPS_ONLY = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS_ONLY)
+# Load balancers probe health over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health(/ready)?$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _HTTPS_ONLY else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS_ONLY)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS_ONLY)
 
 # The web client's pages: no inline scripts or styles, sockets and fetches to this origin only,
 # uploads previewed from blob:/data: URLs. The API, admin and media set (or need) their own policy.

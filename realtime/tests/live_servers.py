@@ -78,6 +78,7 @@ def start_server(tmp_path: Path, **extra_env: str) -> LiveServer:
         # Many quick logins from one address in these tests; limits have their own tests.
         "RATE_LIMIT_AUTH": "1000/m",
         "RATE_LIMIT_API": "10000/m",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1
         **extra_env,
     }
     log_path = tmp_path / f"server-{port}.log"

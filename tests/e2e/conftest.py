@@ -90,6 +90,10 @@ def chat_server() -> Iterator[str]:
         "RATE_LIMIT_AUTH": "1000/m",
         "RATE_LIMIT_API": "100000/m",
         "LOG_LEVEL": "WARNING",
+        # Plain HTTP on 127.0.0.1: no redirect to https, cookies allowed without TLS.
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
         "VAR_DIR": str(ROOT / "var" / "e2e"),
         "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
     }
