@@ -225,8 +225,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_leave_room(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        await send_now_async(room_group(room_id), room_events.user_left(room_id, self.user))
+        # Unsubscribe first (the hub drops this socket at once, before any await) and confirm
+        # directly: this socket hears it exactly once, everyone else through the hub.
         await self._unsubscribe(room_id)
+        left = room_events.user_left(room_id, self.user)
+        await self.send_event(left)
+        await send_now_async(room_group(room_id), left)
 
     async def on_typing(self, payload: dict) -> None:
         room_id = str(_uuid(payload))

@@ -223,6 +223,8 @@ class TestMembershipFollowsRest:
         a, b = await ws_connect(alice.user), await ws_connect(bob.user)
         await b.send("leave_room", {"room_id": room_id})
         assert (await a.receive_type("user_left"))["payload"]["user_id"] == bob.id
+        assert (await b.receive_type("user_left"))["payload"]["user_id"] == bob.id
+        assert await b.receive_none_of_type("user_left", timeout=0.3), "confirmed exactly once"
         await alice.call("post", f"/rooms/{room_id}/messages", {"content": "still here?"})
         await a.receive_type("new_message")
         assert await b.receive_none_of_type("new_message", timeout=0.3)
