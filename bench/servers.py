@@ -112,11 +112,25 @@ def flush_redis_db(redis_db: int) -> None:
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{redis_db}").flushdb()
 
 
+def _chatapp_command(port: int) -> list[str]:
+    """`manage.py serve` (daphne), or uvicorn for comparison with BENCH_CHATAPP_SERVER=uvicorn.
+
+    uvicorn is measured, not supported: it lacks serve's graceful 1001 shutdown (it sends 1012).
+    """
+    if os.environ.get("BENCH_CHATAPP_SERVER", "serve") == "uvicorn":
+        return [
+            sys.executable, "-m", "uvicorn", "chatapp.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--ws", "websockets", "--loop", "uvloop", "--http", "httptools",
+            "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+    return [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
 def start_chatapp(port: int, env: dict, app_dir: Path, log_dir: Path) -> Target:
     target = Target("chatapp", port, log_path=log_dir / f"chatapp-{port}.log")
     log = open(target.log_path, "ab")
     target.proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        _chatapp_command(port),
         cwd=app_dir,
         env=env,
         stdout=log,

@@ -247,6 +247,9 @@ PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 90, minimum=2)
 PRESENCE_REFRESH_SECONDS = env_int("PRESENCE_REFRESH_SECONDS", 30, minimum=1)
 if PRESENCE_REFRESH_SECONDS >= PRESENCE_TTL_SECONDS:
     raise ImproperlyConfigured("PRESENCE_REFRESH_SECONDS must be shorter than PRESENCE_TTL_SECONDS")
+# Rooms larger than this do not announce members coming online and going offline (direct rooms
+# always do): announcing costs members² frames when a big room reconnects at once.
+PRESENCE_ROOM_MAX_MEMBERS = env_int("PRESENCE_ROOM_MAX_MEMBERS", 100, minimum=2)
 # WebSocket liveness: ping every WS_PING_INTERVAL_SECONDS; drop a socket that has not answered a
 # ping within WS_PING_TIMEOUT_SECONDS (so a silent socket goes after at most their sum).
 WS_PING_INTERVAL_SECONDS = env_int("WS_PING_INTERVAL_SECONDS", 30, minimum=1)

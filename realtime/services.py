@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,11 +10,12 @@ from accounts.models import User
 from realtime import events
 from realtime.groups import room_group
 from realtime.publish import publish_many
-from rooms.selectors import room_ids_for_user
+from rooms.selectors import room_ids_for_presence
 
 
 def _announce_to_rooms(user: User, event: dict) -> None:
-    groups = [room_group(room_id) for room_id in room_ids_for_user(user_id=user.id)]
+    room_ids = room_ids_for_presence(user_id=user.id, max_members=settings.PRESENCE_ROOM_MAX_MEMBERS)
+    groups = [room_group(room_id) for room_id in room_ids]
     publish_many(groups, event, skip_user=user.id)
 
 

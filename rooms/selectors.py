@@ -104,6 +104,21 @@ def room_get_member(*, room_id: UUID | str, user: User, lock_room: bool = False)
     raise NotFound(ROOM_NOT_FOUND)
 
 
+def room_ids_for_presence(*, user_id: UUID | str, max_members: int) -> list[UUID]:
+    """The user's rooms that hear their presence: direct rooms, and rooms of at most `max_members`.
+
+    Announcing every connection to every member of a large room costs members² frames when the
+    room reconnects at once (a deploy), so big rooms learn presence from the member list instead.
+    One query.
+    """
+    return list(
+        RoomMember.objects.filter(user_id=user_id)
+        .annotate(members=Count("room__memberships"))
+        .filter(Q(room__type=Room.Type.DIRECT) | Q(members__lte=max_members))
+        .values_list("room_id", flat=True)
+    )
+
+
 def room_ids_for_user(*, user_id: UUID | str) -> list[UUID]:
     """Every room the user belongs to, direct ones too (one query)."""
     return list(RoomMember.objects.filter(user_id=user_id).values_list("room_id", flat=True))

@@ -306,3 +306,19 @@ class TestResume:
         assert (await m.receive_type("error"))["payload"]["error"].startswith("rooms")
         await m.send("resume", {"rooms": {"not-a-uuid": None}})
         assert (await m.receive_type("error"))["payload"]["error"].startswith("rooms")
+
+
+class TestPresenceInLargeRooms:
+    async def test_rooms_above_the_limit_do_not_hear_presence_but_direct_rooms_do(self, person, ws_connect, settings):
+        settings.PRESENCE_ROOM_MAX_MEMBERS = 3
+        alice, bob, carol, dave = [await person(name) for name in ("alice", "bob", "carol", "dave")]
+        big = await joined_room(alice, bob, carol, dave)  # 4 members: over the limit
+        assert big
+        a = await ws_connect(alice.user)
+        await ws_connect(bob.user)
+        assert await a.receive_none_of_type("user_online", timeout=0.5), "a big room is not told"
+        assert (await alice.call("post", "/dm", {"recipient_id": carol.id})).status_code == 201
+        await a.receive_type("dm_created")
+        await ws_connect(carol.user)
+        online = await a.receive_type("user_online")
+        assert online["payload"]["user_id"] == carol.id, "a direct room always is"
