@@ -7,7 +7,9 @@ with 1001 (going away) so clients reconnect elsewhere and resume, then stop the 
 
 import asyncio
 import logging
+import os
 import signal
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -15,6 +17,15 @@ from django.core.management.base import BaseCommand
 logger = logging.getLogger("chatapp.server")
 
 SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 5
+# Then at most this long for consumers to finish their disconnect work (within daphne's 10 s).
+SHUTDOWN_DRAIN_TIMEOUT_SECONDS = 2
+SHUTDOWN_EXIT_WATCHDOG_SECONDS = 1.5
+
+
+def _exit_now() -> None:
+    logger.warning("shutdown: a worker thread did not finish; exiting without it")
+    logging.shutdown()
+    os._exit(0)
 
 
 class Command(BaseCommand):
@@ -58,6 +69,13 @@ class Command(BaseCommand):
                 if isinstance(protocol, WebSocketProtocol) and protocol.state != protocol.STATE_CLOSED
             ]
 
+        def running_applications() -> list[asyncio.Future]:
+            return [
+                details["application_instance"]
+                for details in list(server.connections.values())
+                if "application_instance" in details and not details["application_instance"].done()
+            ]
+
         async def shut_down() -> None:
             for listening_port in getattr(server, "ports", []):
                 listening_port.stopListening()
@@ -71,6 +89,12 @@ class Command(BaseCommand):
                         protocol.sendCloseFrame(code=1001, isReply=False)
                 deadline = asyncio.get_running_loop().time() + SHUTDOWN_CLOSE_TIMEOUT_SECONDS
                 while open_websockets() and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.05)
+                # A closed socket's consumer still runs its disconnect (presence, last_seen) in a
+                # database thread whose on-commit publish needs this loop: stopping the reactor
+                # under it left that thread, and so the process, waiting forever.
+                deadline += SHUTDOWN_DRAIN_TIMEOUT_SECONDS
+                while running_applications() and asyncio.get_running_loop().time() < deadline:
                     await asyncio.sleep(0.05)
             finally:
                 logger.info(
@@ -96,3 +120,10 @@ class Command(BaseCommand):
 
         reactor.callWhenRunning(on_reactor_running)
         server.run()
+        if stopping:
+            # Should a worker thread still wait on the stopped loop, Python would join it forever at
+            # exit. What such a thread was doing has committed (publishes run after commit), so a
+            # watchdog ends the process if the normal exit has not within a moment.
+            watchdog = threading.Timer(SHUTDOWN_EXIT_WATCHDOG_SECONDS, _exit_now)
+            watchdog.daemon = True
+            watchdog.start()
