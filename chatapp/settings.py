@@ -138,8 +138,13 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "chatapp"),
+                # Events one socket may have waiting, in Redis and in this process's inbox; a socket
+                # that falls further behind gets `resume_required` instead (realtime.layers).
                 "capacity": env_int("CHANNEL_CAPACITY", 500, minimum=10),
                 "expiry": 60,
+                # A group member not re-added for this long is dropped (it belonged to a process
+                # that died). Live sockets re-add theirs every PRESENCE_REFRESH_SECONDS (realtime.hub),
+                # so this only has to be longer than that; tests/chaos/test_group_expiry.py checks it.
                 "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 86400, minimum=10),
             },
         }

@@ -6,7 +6,9 @@ import weakref
 from typing import Protocol
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
+from realtime.groups import room_group, user_group
 from realtime.presence import PRESENCE_REFRESH_SECONDS, get_presence
 
 logger = logging.getLogger(__name__)
@@ -15,6 +17,7 @@ logger = logging.getLogger(__name__)
 class LiveSocket(Protocol):
     user_key: str
     channel_name: str
+    subscribed_room_ids: set[str]
 
     async def close(self, code: int | None = None) -> None: ...
 
@@ -60,8 +63,23 @@ async def _maintain_presence() -> None:
         await asyncio.sleep(PRESENCE_REFRESH_SECONDS)
         try:
             await presence.refresh([(s.user_key, s.channel_name) for s in list(_sockets) if s.user_key])
+            await _renew_group_memberships()
             for user_id in await presence.sweep():
                 await database_sync_to_async(presence_mark_offline)(user_id=user_id)
         except Exception as error:
             # Redis or the database is away; entries will be renewed on the next round.
             logger.warning("presence maintenance failed", extra={"error": str(error)})
+
+
+async def _renew_group_memberships() -> None:
+    """channels-redis drops a group member `group_expiry` seconds after its group_add, even while
+    its socket is open; re-adding on every refresh keeps long-lived sockets subscribed."""
+    layer = get_channel_layer()
+    for socket in list(_sockets):
+        if not socket.user_key:
+            continue
+        await layer.group_add(user_group(socket.user_key), socket.channel_name)
+        for room_id in list(socket.subscribed_room_ids):
+            await layer.group_add(room_group(room_id), socket.channel_name)
+            if room_id not in socket.subscribed_room_ids:  # left the room meanwhile: undo
+                await layer.group_discard(room_group(room_id), socket.channel_name)
