@@ -250,6 +250,10 @@ if PRESENCE_REFRESH_SECONDS >= PRESENCE_TTL_SECONDS:
 # ping within WS_PING_TIMEOUT_SECONDS (so a silent socket goes after at most their sum).
 WS_PING_INTERVAL_SECONDS = env_int("WS_PING_INTERVAL_SECONDS", 30, minimum=1)
 WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
+# A socket whose client stops reading piles its frames up in the server's write buffer (Twisted
+# applies no backpressure to it); past this many bytes the connection is dropped and the client,
+# when it comes back, resumes (tests/chaos/test_slow_consumer.py).
+WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")

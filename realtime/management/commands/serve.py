@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options) -> None:
         from daphne.server import Server  # installs Twisted's asyncio reactor: import first
         from daphne.ws_protocol import WebSocketProtocol
-        from twisted.internet import reactor
+        from twisted.internet import reactor, task
 
         from chatapp.asgi import application
         from realtime import hub
@@ -110,9 +110,29 @@ class Command(BaseCommand):
             logger.info("shutdown requested", extra={"signal": signal.Signals(signum).name})
             asyncio.ensure_future(shut_down())
 
+        def buffered_bytes(protocol: WebSocketProtocol) -> int:
+            # Twisted's TCP transport: what it could not write yet (FileDescriptor's buffers).
+            transport = protocol.transport
+            pending = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+            return pending + getattr(transport, "_tempDataLen", 0)
+
+        def cut_off_slow_readers() -> None:
+            # Nothing slows a consumer whose client stopped reading: its frames go straight into the
+            # transport's unbounded write buffer. Past the limit, drop the connection (a close frame
+            # would only queue behind the backlog); the client resumes when it reconnects.
+            for protocol in open_websockets():
+                buffered = buffered_bytes(protocol)
+                if buffered > settings.WS_MAX_BUFFERED_BYTES:
+                    logger.warning(
+                        "websocket write buffer over limit: dropping the connection",
+                        extra={"buffered_bytes": buffered, "limit": settings.WS_MAX_BUFFERED_BYTES},
+                    )
+                    protocol.transport.abortConnection()
+
         def on_reactor_running() -> None:
             # Fail over-size frames with a real close frame (1009), not a dropped connection.
             server.ws_factory.setProtocolOptions(failByDrop=False)
+            task.LoopingCall(cut_off_slow_readers).start(1.0, now=False)
             loop = asyncio.get_event_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, on_signal, signum)
