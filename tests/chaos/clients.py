@@ -145,12 +145,13 @@ def verify(clients: list[ChatClient], room_ids_in_order: list[str]) -> dict:
     position = {message_id: index for index, message_id in enumerate(room_ids_in_order)}
     acknowledged = {message_id for client in clients for message_id in client.books.acknowledged}
     lost = sum(len(acknowledged - set(client.books.delivered)) for client in clients)
-    out_of_order = sum(
-        1
+    inversions = [
+        (position.get(earlier, -1), position.get(later, -1))
         for client in clients
         for earlier, later in itertools.pairwise(client.books.delivered)
         if position.get(earlier, -1) > position.get(later, -1)
-    )
+    ]
+    out_of_order = len(inversions)
     outages = [o for client in clients for o in client.books.outages]
     return {
         "clients": len(clients),
@@ -163,6 +164,8 @@ def verify(clients: list[ChatClient], room_ids_in_order: list[str]) -> dict:
         "duplicates": sum(client.books.duplicates for client in clients),
         "resume_overlap_dropped_by_client": sum(client.books.resume_overlap for client in clients),
         "out_of_order": out_of_order,
+        # (commit position of the earlier-received message, of the later one), a few of them
+        "out_of_order_examples": sorted(set(inversions))[:5],
         "reconnects": sum(client.books.connects - 1 for client in clients),
         "max_recovery_seconds": round(max(outages), 2) if outages else 0.0,
     }
