@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format venv migrate clean bench newman
+.PHONY: run test fuzz chaos lint format venv migrate clean bench newman
 
 venv: $(STAMP)
 
@@ -34,6 +34,18 @@ test: venv
 newman: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python scripts/newman.py
+
+# Longer fuzzing: 200 schemathesis examples per operation, 10,000 WebSocket frames, fresh randomness.
+fuzz: venv
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} WS_FUZZ_FRAMES=$${WS_FUZZ_FRAMES:-10000} WS_FUZZ_SOCKETS=$${WS_FUZZ_SOCKETS:-50} \
+		FUZZ_RANDOM=$${FUZZ_RANDOM:-1} FUZZ_REPORT=var/fuzz-rest.json FUZZ_WS_REPORT=var/fuzz-ws.json \
+		$(BIN)/python -m pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
+
+# Fault injection on private Redis/PostgreSQL instances (ports 18700-18799); figures in var/chaos/.
+chaos: venv
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python -m pytest tests/chaos -m chaos -s $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -12,6 +12,9 @@ def user_search(*, query: str, exclude: User, limit: int = SEARCH_LIMIT) -> list
     query = query.strip()
     if not query:
         raise BadRequest("Query parameter 'q' is required")
+    if "\x00" in query:
+        # No username holds a NUL, and PostgreSQL refuses one in a text parameter (500 otherwise).
+        return []
     return list(
         User.objects.filter(username__icontains=query, is_active=True)
         .exclude(pk=exclude.pk)

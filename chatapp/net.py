@@ -29,7 +29,9 @@ def client_ip(request: HttpRequest) -> str:
     X-Forwarded-For is read right to left because only the entries appended by our own proxies
     can be believed; anything to their left is whatever the client chose to send.
     """
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    # Daphne leaves REMOTE_ADDR out when it has no peer address (a UNIX socket behind a proxy);
+    # the rate limiter needs an IP to mask, so such requests share one bucket instead of a 500.
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"
     if not _is_trusted(remote):
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

@@ -29,3 +29,42 @@ class ErrorSerializer(serializers.Serializer):
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for error statuses, all with the `{"error": "..."}` shape."""
     return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(code, "")) for code in codes}
+
+
+_UUID_PATH_PARAMETERS = {"room_id", "message_id", "user_id"}
+_POSITIVE_QUERY_PARAMETERS = {"page", "limit"}
+_UUID_QUERY_PARAMETERS = {"before", "after"}
+
+
+def add_standard_answers(result: dict, generator, request, public) -> dict:
+    """Documents the answers every /api/v1 operation can give, so the schema matches the server.
+
+    Found by fuzzing the schema (tests/fuzz): the middleware and the shared request handling answer
+    429 everywhere, 401 without a valid token, 400 for a malformed body or query and 404 for an
+    unknown id, whatever the view says. Ids are UUIDs and pages start at 1.
+    """
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            wanted = {"429"}
+            if {} not in operation.get("security", [{}]):
+                wanted.add("401")
+            if operation.get("requestBody") or any(p["in"] == "query" for p in parameters):
+                wanted.add("400")
+            if any(p["in"] == "path" for p in parameters):
+                wanted.add("404")
+            for code in sorted(wanted - set(responses)):
+                responses[code] = {"content": error_ref, "description": _ERROR_DESCRIPTIONS[int(code)]}
+            for parameter in parameters:
+                name, schema = parameter["name"], parameter.setdefault("schema", {})
+                if parameter["in"] == "path" and name in _UUID_PATH_PARAMETERS:
+                    schema["format"] = "uuid"
+                elif parameter["in"] == "query" and name in _POSITIVE_QUERY_PARAMETERS:
+                    schema["minimum"] = 1
+                elif parameter["in"] == "query" and name in _UUID_QUERY_PARAMETERS:
+                    schema["format"] = "uuid"
+    return result

@@ -148,6 +148,8 @@ if REDIS_URL:
                 "prefix": env_str("CHANNEL_PREFIX", "chatapp"),
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": 60,
+                # A group member not re-added for this long is dropped (it belonged to a process
+                # that died); each process's hub re-adds its groups well within it (realtime.hub).
                 "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
@@ -213,6 +215,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Clients send JSON (uploads: multipart, declared on their view); documenting the form parsers
+    # too would describe bodies nobody sends and the fuzzer would spend its examples on them.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatapp.openapi.add_standard_answers",
+    ],
     # Rooms and messages both have a `type` field with different choices.
     "ENUM_NAME_OVERRIDES": {
         "RoomTypeEnum": "rooms.models.Room.Type",
@@ -254,6 +263,10 @@ PRESENCE_ROOM_MAX_MEMBERS = env_int("PRESENCE_ROOM_MAX_MEMBERS", 100, minimum=2)
 # ping within WS_PING_TIMEOUT_SECONDS (so a silent socket goes after at most their sum).
 WS_PING_INTERVAL_SECONDS = env_int("WS_PING_INTERVAL_SECONDS", 30, minimum=1)
 WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
+# A socket whose client stops reading piles its frames up in the server's write buffer (Twisted
+# applies no backpressure to it); past this many bytes the connection is dropped and the client,
+# when it comes back, resumes (tests/chaos/test_slow_consumer.py).
+WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")

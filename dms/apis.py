@@ -1,12 +1,13 @@
 """REST endpoints for direct messages."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatapp.api import validated
+from chatapp.openapi import error_responses
 from dms import selectors, services
 from dms.serializers import ConversationSerializer, DmStartInput
 from rooms.selectors import room_get_for_user
@@ -14,12 +15,17 @@ from rooms.serializers import RoomDetailSerializer
 
 
 class DmApi(APIView):
-    @extend_schema(responses=ConversationSerializer(many=True))
+    @extend_schema(
+        operation_id="dm_list",
+        responses=inline_serializer("Conversations", {"data": ConversationSerializer(many=True)}),
+    )
     def get(self, request: Request) -> Response:
         conversations = selectors.dm_list(user=request.user)
         return Response({"data": ConversationSerializer(conversations, many=True).data})
 
-    @extend_schema(request=DmStartInput, responses={201: RoomDetailSerializer, 200: RoomDetailSerializer})
+    @extend_schema(
+        request=DmStartInput, responses={201: RoomDetailSerializer, 200: RoomDetailSerializer, **error_responses(404)}
+    )
     def post(self, request: Request) -> Response:
         data = validated(DmStartInput, request)
         room, created = services.dm_get_or_create(user=request.user, recipient_id=data["recipient_id"])

@@ -46,6 +46,10 @@ class PooledRedisChannelLayer(RedisChannelLayer):
     def create_pool(self, index: int) -> aioredis.ConnectionPool:
         host = dict(self.hosts[index])
         address = host.pop("address")
+        # redis-py 8 reads with a 5 s socket timeout by default: exactly channels-redis's BZPOPMIN
+        # timeout, so every inbox idle for 5 s failed with "Timeout reading" and its socket closed
+        # with 1011. Reads must outlast the blocking pop; a dead Redis is still noticed in seconds.
+        host.setdefault("socket_timeout", self.brpop_timeout + 5)
         return aioredis.BlockingConnectionPool.from_url(
             address, max_connections=settings.REDIS_POOL_SIZE, timeout=settings.REDIS_POOL_TIMEOUT_SECONDS, **host
         )

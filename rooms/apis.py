@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatapp.api import validated
+from chatapp.openapi import error_responses
 from chatapp.paging import page_params
 from rooms import selectors, services
 from rooms.serializers import (
@@ -30,14 +31,23 @@ def _message_schema(name: str) -> serializers.Serializer:
     return inline_serializer(name, {"message": serializers.CharField()})
 
 
+def _page_schema(name: str, item: serializers.Serializer) -> serializers.Serializer:
+    fields = {name: serializers.IntegerField() for name in ("total", "page", "limit", "total_pages")}
+    return inline_serializer(name, {"data": item, **fields})
+
+
 class RoomListCreateApi(APIView):
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=RoomSerializer(many=True))
+    @extend_schema(
+        operation_id="rooms_list",
+        parameters=PAGE_PARAMETERS,
+        responses=_page_schema("RoomPage", RoomSerializer(many=True)),
+    )
     def get(self, request: Request) -> Response:
         page, limit = page_params(request, max_limit=MAX_ROOMS_LIMIT)
         result = selectors.room_list_public(page=page, limit=limit)
         return Response(result.as_response(RoomSerializer(result.items, many=True).data))
 
-    @extend_schema(request=RoomCreateInput, responses={201: RoomDetailSerializer})
+    @extend_schema(request=RoomCreateInput, responses={201: RoomDetailSerializer, **error_responses(400)})
     def post(self, request: Request) -> Response:
         room = services.room_create(creator=request.user, **validated(RoomCreateInput, request))
         detail = selectors.room_get_for_user(room_id=room.id, user=request.user)
@@ -45,40 +55,42 @@ class RoomListCreateApi(APIView):
 
 
 class MyRoomsApi(APIView):
-    @extend_schema(responses=MyRoomSerializer(many=True))
+    @extend_schema(
+        operation_id="rooms_me_list", responses=inline_serializer("MyRooms", {"data": MyRoomSerializer(many=True)})
+    )
     def get(self, request: Request) -> Response:
         rooms = selectors.room_list_for_user(user=request.user)
         return Response({"data": MyRoomSerializer(rooms, many=True).data})
 
 
 class RoomDetailApi(APIView):
-    @extend_schema(responses=RoomDetailSerializer)
+    @extend_schema(responses={200: RoomDetailSerializer, **error_responses(403)})
     def get(self, request: Request, room_id: str) -> Response:
         room = selectors.room_get_for_user(room_id=room_id, user=request.user)
         return Response(RoomDetailSerializer(room).data)
 
-    @extend_schema(responses=_message_schema("RoomDeleted"))
+    @extend_schema(responses={200: _message_schema("RoomDeleted"), **error_responses(400, 403)})
     def delete(self, request: Request, room_id: str) -> Response:
         services.room_delete(room_id=room_id, actor=request.user)
         return Response({"message": "Room deleted successfully"})
 
 
 class RoomJoinApi(APIView):
-    @extend_schema(request=None, responses=_message_schema("RoomJoined"))
+    @extend_schema(request=None, responses={200: _message_schema("RoomJoined"), **error_responses(403)})
     def post(self, request: Request, room_id: str) -> Response:
         services.room_join(room_id=room_id, user=request.user)
         return Response({"message": "Joined room successfully"})
 
 
 class RoomLeaveApi(APIView):
-    @extend_schema(request=None, responses=_message_schema("RoomLeft"))
+    @extend_schema(request=None, responses={200: _message_schema("RoomLeft"), **error_responses(400, 403)})
     def post(self, request: Request, room_id: str) -> Response:
         services.room_leave(room_id=room_id, user=request.user)
         return Response({"message": "Left room successfully"})
 
 
 class RoomMemberAddApi(APIView):
-    @extend_schema(request=RoomAddMemberInput, responses={201: RoomMemberSerializer})
+    @extend_schema(request=RoomAddMemberInput, responses={201: RoomMemberSerializer, **error_responses(403, 409)})
     def post(self, request: Request, room_id: str) -> Response:
         data = validated(RoomAddMemberInput, request)
         member = services.room_add_member(room_id=room_id, actor=request.user, user_id=data["user_id"])
@@ -86,7 +98,7 @@ class RoomMemberAddApi(APIView):
 
 
 class RoomReadApi(APIView):
-    @extend_schema(request=None, responses=_message_schema("MarkedRead"))
+    @extend_schema(request=None, responses={200: _message_schema("MarkedRead"), **error_responses(403)})
     def post(self, request: Request, room_id: str) -> Response:
         services.room_mark_read(room_id=room_id, user=request.user)
         return Response({"message": "Marked as read"})

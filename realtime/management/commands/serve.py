@@ -7,7 +7,9 @@ with 1001 (going away) so clients reconnect elsewhere and resume, then stop the 
 
 import asyncio
 import logging
+import os
 import signal
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -15,6 +17,15 @@ from django.core.management.base import BaseCommand
 logger = logging.getLogger("chatapp.server")
 
 SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 5
+# Then at most this long for consumers to finish their disconnect work (within daphne's 10 s).
+SHUTDOWN_DRAIN_TIMEOUT_SECONDS = 2
+SHUTDOWN_EXIT_WATCHDOG_SECONDS = 1.5
+
+
+def _exit_now() -> None:
+    logger.warning("shutdown: a worker thread did not finish; exiting without it")
+    logging.shutdown()
+    os._exit(0)
 
 
 class Command(BaseCommand):
@@ -27,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options) -> None:
         from daphne.server import Server  # installs Twisted's asyncio reactor: import first
         from daphne.ws_protocol import WebSocketProtocol
-        from twisted.internet import reactor
+        from twisted.internet import reactor, task
 
         from chatapp.asgi import application
         from realtime import hub
@@ -58,6 +69,13 @@ class Command(BaseCommand):
                 if isinstance(protocol, WebSocketProtocol) and protocol.state != protocol.STATE_CLOSED
             ]
 
+        def running_applications() -> list[asyncio.Future]:
+            return [
+                details["application_instance"]
+                for details in list(server.connections.values())
+                if "application_instance" in details and not details["application_instance"].done()
+            ]
+
         async def shut_down() -> None:
             for listening_port in getattr(server, "ports", []):
                 listening_port.stopListening()
@@ -71,6 +89,12 @@ class Command(BaseCommand):
                         protocol.sendCloseFrame(code=1001, isReply=False)
                 deadline = asyncio.get_running_loop().time() + SHUTDOWN_CLOSE_TIMEOUT_SECONDS
                 while open_websockets() and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.05)
+                # A closed socket's consumer still runs its disconnect (presence, last_seen) in a
+                # database thread whose on-commit publish needs this loop: stopping the reactor
+                # under it left that thread, and so the process, waiting forever.
+                deadline += SHUTDOWN_DRAIN_TIMEOUT_SECONDS
+                while running_applications() and asyncio.get_running_loop().time() < deadline:
                     await asyncio.sleep(0.05)
             finally:
                 logger.info(
@@ -86,9 +110,29 @@ class Command(BaseCommand):
             logger.info("shutdown requested", extra={"signal": signal.Signals(signum).name})
             asyncio.ensure_future(shut_down())
 
+        def buffered_bytes(protocol: WebSocketProtocol) -> int:
+            # Twisted's TCP transport: what it could not write yet (FileDescriptor's buffers).
+            transport = protocol.transport
+            pending = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+            return pending + getattr(transport, "_tempDataLen", 0)
+
+        def cut_off_slow_readers() -> None:
+            # Nothing slows a consumer whose client stopped reading: its frames go straight into the
+            # transport's unbounded write buffer. Past the limit, drop the connection (a close frame
+            # would only queue behind the backlog); the client resumes when it reconnects.
+            for protocol in open_websockets():
+                buffered = buffered_bytes(protocol)
+                if buffered > settings.WS_MAX_BUFFERED_BYTES:
+                    logger.warning(
+                        "websocket write buffer over limit: dropping the connection",
+                        extra={"buffered_bytes": buffered, "limit": settings.WS_MAX_BUFFERED_BYTES},
+                    )
+                    protocol.transport.abortConnection()
+
         def on_reactor_running() -> None:
             # Fail over-size frames with a real close frame (1009), not a dropped connection.
             server.ws_factory.setProtocolOptions(failByDrop=False)
+            task.LoopingCall(cut_off_slow_readers).start(1.0, now=False)
             loop = asyncio.get_event_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, on_signal, signum)
@@ -96,3 +140,10 @@ class Command(BaseCommand):
 
         reactor.callWhenRunning(on_reactor_running)
         server.run()
+        if stopping:
+            # Should a worker thread still wait on the stopped loop, Python would join it forever at
+            # exit. What such a thread was doing has committed (publishes run after commit), so a
+            # watchdog ends the process if the normal exit has not within a moment.
+            watchdog = threading.Timer(SHUTDOWN_EXIT_WATCHDOG_SECONDS, _exit_now)
+            watchdog.daemon = True
+            watchdog.start()
