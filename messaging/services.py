@@ -121,8 +121,10 @@ def message_send(
                 raise Conflict("client_msg_id was already used for a message in another room") from None
             return existing, False
 
-    Room.objects.filter(pk=room.id).update(last_message_at=message.created_at)
-    publish(room_group(room.id), events.new_message(message))
+    # `room` was read under its row lock, so this sequence number follows commit order.
+    seq = room.message_seq + 1
+    Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
+    publish(room_group(room.id), events.new_message(message), seq=seq)
     return message, True
 
 

@@ -24,6 +24,11 @@ from realtime.presence import get_presence
 
 logger = logging.getLogger(__name__)
 
+# A room's message that arrives ahead of an earlier one (their announcements raced) waits this
+# long for the earlier one; after that the gap is given up (that message comes late, or through
+# `resume` if its announcement was lost).
+SEQUENCE_GAP_WAIT_SECONDS = 0.25
+
 
 class LiveSocket(Protocol):
     user_key: str
@@ -43,6 +48,11 @@ class Hub:
         self.reader: asyncio.Task | None = None
         self.maintenance: asyncio.Task | None = None
         self.shutting_down = False
+        # Per group: the next message sequence number due, and messages held until it comes.
+        self.next_seq: dict[str, int] = {}
+        self.held: dict[str, dict[int, dict]] = {}
+        self.gap_timers: dict[str, asyncio.TimerHandle] = {}
+        self.delivering = asyncio.Lock()
 
     async def _ensure_running(self) -> None:
         if self.channel is None:
@@ -76,6 +86,7 @@ class Hub:
         members.discard(socket)
         if not members:
             del self.members[group]
+            self._forget_order(group)
             if self.channel is not None:
                 await self.layer.group_discard(group, self.channel)
 
@@ -94,11 +105,54 @@ class Hub:
             for socket in list(self.sockets):
                 await socket.events_dropped()
             return
-        members = self.members.get(message.get("group", ""))
-        if not members:
+        group = message.get("group", "")
+        if group not in self.members:
             return
-        for socket in list(members):
+        async with self.delivering:
+            seq = message.get("seq")
+            due = self.next_seq.get(group)
+            if seq is None or due is None or seq <= due:
+                await self._deliver(group, message)
+                if seq is not None and (due is None or seq == due):
+                    self.next_seq[group] = seq + 1
+                    await self._deliver_held_in_turn(group)
+                return
+            # Ahead of its turn: an earlier message's announcement is still on its way.
+            self.held.setdefault(group, {})[seq] = message
+            if group not in self.gap_timers:
+                self.gap_timers[group] = asyncio.get_running_loop().call_later(
+                    SEQUENCE_GAP_WAIT_SECONDS, lambda: asyncio.ensure_future(self._give_up_gap(group))
+                )
+
+    async def _deliver(self, group: str, message: dict) -> None:
+        for socket in list(self.members.get(group, ())):
             await socket.deliver(message)
+
+    async def _deliver_held_in_turn(self, group: str) -> None:
+        held = self.held.get(group)
+        while held and self.next_seq[group] in held:
+            await self._deliver(group, held.pop(self.next_seq[group]))
+            self.next_seq[group] += 1
+        if not held:
+            self._clear_gap(group)
+
+    async def _give_up_gap(self, group: str) -> None:
+        async with self.delivering:
+            self.gap_timers.pop(group, None)
+            held = self.held.pop(group, {})
+            for seq in sorted(held):
+                await self._deliver(group, held[seq])
+                self.next_seq[group] = seq + 1
+
+    def _clear_gap(self, group: str) -> None:
+        self.held.pop(group, None)
+        timer = self.gap_timers.pop(group, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _forget_order(self, group: str) -> None:
+        self._clear_gap(group)
+        self.next_seq.pop(group, None)
 
     async def _maintain(self) -> None:
         """Renew group memberships and this process's presence; sweep users of dead processes."""
@@ -123,6 +177,7 @@ class Hub:
             if task is not None:
                 task.cancel()
         for group in list(self.members):
+            self._forget_order(group)
             await self.layer.group_discard(group, self.channel)
         self.members.clear()
         self.channel = self.reader = self.maintenance = None

@@ -25,7 +25,7 @@ def encode_event(event: dict) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def relay_message(group: str, event: dict, *, skip_user: UUID | str | None = None) -> dict:
+def relay_message(group: str, event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> dict:
     """The group message the hubs relay: the event's JSON text, encoded once for everyone.
 
     It names its group because each process receives all its groups on one channel.
@@ -35,6 +35,8 @@ def relay_message(group: str, event: dict, *, skip_user: UUID | str | None = Non
         message["skip_user"] = str(skip_user)
     if event["type"] == "new_message":
         message["message_id"] = str(event["payload"]["id"])  # lets a resumed socket drop repeats
+    if seq is not None:
+        message["seq"] = seq  # the room's commit order: hubs deliver by it (realtime.hub)
     return message
 
 
@@ -43,9 +45,9 @@ async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | Non
     await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user))
 
 
-def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
+def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
     """Sends immediately. Only for callers outside a transaction (consumers, commands)."""
-    message = relay_message(group, event, skip_user=skip_user)
+    message = relay_message(group, event, skip_user=skip_user, seq=seq)
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception as error:
@@ -55,9 +57,12 @@ def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None) ->
         )
 
 
-def publish(group: str, event: dict) -> None:
-    """Sends `event` to `group` once the current transaction commits (never on rollback)."""
-    transaction.on_commit(lambda: send_now(group, event))
+def publish(group: str, event: dict, *, seq: int | None = None) -> None:
+    """Sends `event` to `group` once the current transaction commits (never on rollback).
+
+    `seq`: the event's place in its room's commit order, when it has one (new messages).
+    """
+    transaction.on_commit(lambda: send_now(group, event, seq=seq))
 
 
 def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:

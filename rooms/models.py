@@ -27,6 +27,9 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Counts the room's messages in commit order (taken under the room's row lock), so sockets
+    # can be handed messages in that order even when their announcements race each other.
+    message_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

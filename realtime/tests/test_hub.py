@@ -53,3 +53,35 @@ async def test_a_socket_open_longer_than_the_group_expiry_still_receives(ws_conn
     await asyncio.sleep(4.5)  # past the expiry: only the hub's renewal keeps the membership
     await a.send("send_message", {"room_id": str(room.id), "content": "still there?"})
     assert (await b.receive_type("new_message", timeout=5))["payload"]["content"] == "still there?"
+
+
+def announced(room_id, seq: int, content: str) -> dict:
+    import uuid
+
+    from realtime.publish import relay_message
+
+    event = {"type": "new_message", "payload": {"id": str(uuid.uuid4()), "room_id": str(room_id), "content": content}}
+    return relay_message(room_group(room_id), event, seq=seq)
+
+
+async def test_messages_whose_announcements_raced_are_delivered_in_commit_order(ws_connect):
+    room, (alice,) = await room_with_members(1)
+    a = await ws_connect(alice)
+    layer = get_channel_layer()
+    for seq, content in [(1, "first"), (3, "third"), (2, "second"), (4, "fourth")]:
+        await layer.group_send(room_group(room.id), announced(room.id, seq, content))
+    contents = [(await a.receive_type("new_message"))["payload"]["content"] for _ in range(4)]
+    assert contents == ["first", "second", "third", "fourth"]
+
+
+async def test_a_gap_that_never_fills_is_given_up_after_a_moment(ws_connect):
+    room, (alice,) = await room_with_members(1)
+    a = await ws_connect(alice)
+    layer = get_channel_layer()
+    await layer.group_send(room_group(room.id), announced(room.id, 7, "seven"))
+    assert (await a.receive_type("new_message"))["payload"]["content"] == "seven"
+    await layer.group_send(room_group(room.id), announced(room.id, 9, "nine"))  # 8 is lost
+    assert await a.receive_none_of_type("new_message", timeout=0.15), "held while 8 may still come"
+    assert (await a.receive_type("new_message", timeout=2))["payload"]["content"] == "nine"
+    await layer.group_send(room_group(room.id), announced(room.id, 10, "ten"))
+    assert (await a.receive_type("new_message"))["payload"]["content"] == "ten"
