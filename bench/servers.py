@@ -78,6 +78,8 @@ def chatapp_env(app_dir: Path, db_name: str, redis_db: int, prefix: str) -> dict
         SECRET_KEY="bench-secret-not-for-production-0123456789",
         DEBUG="false",
         TESTING="false",
+        # Production settings, served over plain HTTP on loopback: no redirect to https.
+        SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         # The REST scenario measures the view, not the per-IP limiter (one IP sends everything).
         RATE_LIMIT_API="100000000/m",

@@ -7,6 +7,7 @@ to PostgreSQL and Redis.
 
 import secrets
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -322,6 +323,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # WhiteNoise serves static/ straight from the finders, so daphne alone serves the web client
 # without a collectstatic step; in DEBUG it picks up edits without a restart.
 WHITENOISE_USE_FINDERS = True
+# Static files are served from the finders; STATIC_ROOT exists only after collectstatic (the
+# container runs it), so WhiteNoise's warning about it missing is noise everywhere else.
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
