@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009
+# Events for this socket were lost: reconnect, then `resume` (1012 is not available: autobahn only
+# lets applications close with 1000 or 3000-4999).
+CLOSE_EVENTS_LOST = 4503
 MAX_FRAME_BYTES = 64 * 1024
 # Token bucket per socket: 20 frames/s sustained, bursts of up to 40.
 FRAME_RATE_PER_SECOND = 20.0
@@ -334,8 +337,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._unsubscribe(payload["room_id"])
 
     async def events_dropped(self) -> None:
-        """The process's inbox overflowed (realtime.layers): the client must resume."""
-        await self.send_event(events.resume_required())
+        """Events for this socket were lost (inbox overflow, Redis outage).
+
+        Closing with 4503 makes every client, the seed's included, reconnect and then `resume` on a
+        fresh socket: a clean cut, instead of patching the stream of a socket that missed events.
+        """
+        await self.close(code=CLOSE_EVENTS_LOST)
 
     async def send_event(self, event: dict) -> None:
         if not self.closing:

@@ -53,8 +53,3 @@ def stop_typing(room_id: str, user) -> dict:
 def resumed(room_ids: list[str], *, truncated: list[str]) -> dict:
     """`truncated`: rooms with more missed messages than one replay holds (page with `?after=`)."""
     return event("resumed", {"rooms": room_ids, "truncated": truncated})
-
-
-def resume_required() -> dict:
-    """Events for this socket were dropped; the client should send `resume`."""
-    return event("resume_required")

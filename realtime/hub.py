@@ -92,16 +92,46 @@ class Hub:
 
     async def _read(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as error:
+                logger.warning("hub lost the channel layer", extra={"error": str(error)})
+                await self._recover_from_layer_outage()
+                continue
             try:
                 await self._dispatch(message)
             except Exception as error:
                 # One broken event must not stop delivery to everyone else in this process.
                 logger.exception("hub dispatch failed", extra={"error": str(error)})
 
+    async def _recover_from_layer_outage(self) -> None:
+        """Waits for Redis, rejoins every group, then closes every local socket (4503).
+
+        A restarted Redis has forgotten the group memberships, and events published during the
+        outage never reached this process: only the database knows what was missed, so clients
+        reconnect and `resume`.
+        """
+        delay = 0.2
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                if hasattr(self.layer, "close_pools"):
+                    # Pooled connections from before a Redis restart would each fail once more.
+                    await self.layer.close_pools()
+                for group in list(self.members):
+                    await self.layer.group_add(group, self.channel)
+                break
+            except Exception as error:
+                logger.warning("hub waiting for the channel layer", extra={"error": str(error)})
+                delay = min(delay * 2, 5.0)
+        logger.info("hub rejoined the channel layer", extra={"groups": len(self.members), "sockets": len(self.sockets)})
+        for socket in list(self.sockets):
+            await socket.events_dropped()
+
     async def _dispatch(self, message: dict) -> None:
         if message.get("type") == "events.dropped":
-            # The process inbox overflowed (realtime.layers): every local socket may have missed events.
+            # The process inbox overflowed (realtime.layers): every local socket may have missed
+            # events, and each is closed so its client resumes.
             for socket in list(self.sockets):
                 await socket.events_dropped()
             return

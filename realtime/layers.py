@@ -9,13 +9,13 @@ import redis.asyncio as aioredis
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
-# Put in a socket's inbox in place of the events it had to drop; the consumer answers it by
-# telling its client to `resume`, which replays what was lost from the database.
+# Put in the process's inbox in place of the events it had to drop; the hub answers it by closing
+# its sockets (4503), whose clients reconnect and `resume` what was lost from the database.
 EVENTS_DROPPED = {"type": "events.dropped"}
 
 
 class ResumeSignallingQueue(asyncio.Queue):
-    """One socket's inbox in this process, bounded by the layer's capacity.
+    """An inbox in this process (the hub's), bounded by the layer's capacity.
 
     channels-redis drops the oldest event of a full inbox silently. Here a full inbox (its
     consumer stopped keeping up) is emptied and left with one EVENTS_DROPPED marker, so the loss is

@@ -84,10 +84,12 @@ class RedisPresence:
         if not connections:
             return
         expiry = time.time() + PRESENCE_TTL_SECONDS
+        # Adds, not just updates: after a Redis restart the entries of live connections are gone.
         async with self._client().pipeline(transaction=False) as pipe:
             for user_id, connection_id in connections:
-                pipe.zadd(_user_key(user_id), {connection_id: expiry}, xx=True)
+                pipe.zadd(_user_key(user_id), {connection_id: expiry})
                 pipe.expire(_user_key(user_id), PRESENCE_TTL_SECONDS * 2)
+                pipe.sadd(_ONLINE_USERS_KEY, user_id)
             await pipe.execute()
 
     async def is_online(self, user_id: str) -> bool:

@@ -1,7 +1,8 @@
 // The WebSocket client: first-message auth (never a token in the URL), reconnect with exponential
 // backoff and full jitter, a heartbeat, and a "ready" event on every (re)authentication so the app
-// can recover whatever it missed while away: on every (re)authentication, and whenever the server
-// asks with `resume_required`, it sends `resume` with the newest message id of every room.
+// can recover whatever it missed while away: on every (re)authentication it sends `resume` with
+// the newest message id of every room (the server closes with 1001 or 4503 when a socket must
+// reconnect and resume).
 
 const MAX_DELAY_MS = 15000;
 const BASE_DELAY_MS = 500;
@@ -58,10 +59,6 @@ export class ChatSocket extends EventTarget {
     if (type === "auth_required") {
       ws.usedToken = this.getToken();
       ws.send(JSON.stringify({ type: "auth", payload: { token: ws.usedToken } }));
-      return;
-    }
-    if (type === "resume_required" && this.ready) {
-      this.resume();
       return;
     }
     if (!this.ready && type !== "error") {

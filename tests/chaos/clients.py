@@ -95,11 +95,6 @@ class ChatClient:
                     self.books.outages.append(time.monotonic() - self.books.disconnected_at)
                     self.books.disconnected_at = None
                 self.ready.set()
-            elif kind == "resume_required":
-                held = []
-                await self.socket.send(
-                    json.dumps({"type": "resume", "payload": {"rooms": {self.room_id: self.last_id}}})
-                )
 
     async def _send_message(self, client_msg_id: str) -> None:
         payload = {"room_id": self.room_id, "content": f"m {client_msg_id}", "type": "text"}

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +66,7 @@ async def test_redis_restart_loses_no_acknowledged_message(chaos_servers, privat
             server_error_lines=server.log().count('"level": "ERROR"'),
         )
         report("redis_restart", figures)
+        (Path("var/chaos") / "redis_restart-server.log").write_text(server.log())
         assert settled_in_time, figures
         assert figures["server_alive"] and reported_down, figures
         assert figures["lost_acknowledged_deliveries"] == 0, figures
