@@ -19,6 +19,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import websockets
+
 _ID_RE = re.compile(r'"client_msg_id": ?"([^"]+)"')
 _CONNECTED_MARK = "Connected to chat server"
 _CONTENT = "benchmark message " + "x" * 80  # ~100 characters, a typical chat line
@@ -140,8 +142,9 @@ class Worker:
                 self.unique += 1
                 self.latencies.append(now_ns() - sent_ns)
                 self.last_frame_at = time.monotonic()
-        except Exception:
-            pass
+        except (websockets.WebSocketException, OSError):
+            # The connection ended; unless we were closing it, that is counted just below.
+            self.connection_errors = getattr(self, "connection_errors", 0) + 1
         if not getattr(self, "closing", False):
             self.closed_unexpectedly += 1
 
@@ -184,7 +187,7 @@ class Worker:
             try:
                 await sock.ws.send(json.dumps(frame, separators=(",", ":")))
                 sent[sock.room_id] += 1
-            except Exception:
+            except (websockets.WebSocketException, OSError):
                 send_failures += 1
         # Drain: wait until deliveries stop arriving (or the drain limit).
         deadline = time.monotonic() + drain
