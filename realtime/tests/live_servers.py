@@ -62,8 +62,12 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(tmp_path: Path, **extra_env: str) -> LiveServer:
-    """Starts a server process on the current test database; waits until /health answers."""
+def start_server(tmp_path: Path, *, embedded: bool = False, **extra_env: str) -> LiveServer:
+    """Starts a server process on the current test database; waits until /health answers.
+
+    `embedded`: the first-run default instead — no DATABASE_URL or REDIS_URL (a migrated SQLite
+    file under a fresh VAR_DIR, the in-memory channel layer), DEBUG=true, as `make run` starts.
+    """
     db = connection.settings_dict
     port = free_port()
     env = {
@@ -81,6 +85,13 @@ def start_server(tmp_path: Path, **extra_env: str) -> LiveServer:
         "SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1
         **extra_env,
     }
+    if embedded:
+        for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET"):
+            env.pop(name, None)
+        env.update(DEBUG="true")
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     log_path = tmp_path / f"server-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -177,3 +177,19 @@ async def test_a_socket_that_never_answers_pings_is_dropped(servers):
     assert b"Connected to chat server" in received
     assert b"\x89" in received, "the server pinged"
     assert time.monotonic() - started < 12
+
+
+async def test_the_embedded_default_serves_chat_without_postgres_or_redis(servers):
+    """`make run` on a fresh machine: SQLite, the in-memory channel layer, local presence."""
+    server = servers(embedded=True)
+    alice, bob = register(server, "alice"), register(server, "bob")
+    status, room = server.post("/api/v1/rooms", {"name": "General", "type": "public"}, alice)
+    assert status == 201, room
+    assert server.post(f"/api/v1/rooms/{room['id']}/join", {}, bob)[0] == 200
+    alice_socket, bob_socket = await open_socket(server, alice), await open_socket(server, bob)
+    assert (await next_event(alice_socket, "user_online"))["payload"]["username"] == "bob"
+    await alice_socket.send(json.dumps({"type": "send_message", "payload": {"room_id": room["id"], "content": "hi"}}))
+    assert (await next_event(bob_socket, "new_message"))["payload"]["content"] == "hi"
+    await bob_socket.close()
+    assert (await next_event(alice_socket, "user_offline"))["payload"]["username"] == "bob"
+    await alice_socket.close()
