@@ -1,20 +1,15 @@
 """WebSocket events about messages (built once, where they are published)."""
 
 from messaging.models import Message
-
-
-def _message_json(message: Message) -> dict:
-    from messaging.serializers import MessageSerializer
-
-    return MessageSerializer(message).data
+from messaging.serializers import message_json
 
 
 def new_message(message: Message) -> dict:
-    return {"type": "new_message", "payload": _message_json(message)}
+    return {"type": "new_message", "payload": message_json(message)}
 
 
 def edit_message(message: Message) -> dict:
-    return {"type": "edit_message", "payload": _message_json(message)}
+    return {"type": "edit_message", "payload": message_json(message)}
 
 
 def delete_message(message: Message) -> dict:

@@ -1,0 +1,43 @@
+"""The hand-built message JSON must stay exactly what DRF's generic rendering of the contract gives."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from messaging.models import MESSAGE_RELATED, Message
+from messaging.serializers import MessageSerializer, message_json
+
+pytestmark = pytest.mark.django_db
+
+
+def drf_rendering(message: Message) -> dict:
+    """DRF's own field-by-field rendering of MessageSerializer's declared fields."""
+    data = serializers.ModelSerializer.to_representation(MessageSerializer(), message)
+    if message.is_deleted:
+        data.update(content="", file_url="", file_name="", file_size=None)
+    if data["reply_to"] is not None and message.reply_to.is_deleted:
+        data["reply_to"]["content"] = ""
+    return data
+
+
+def test_every_kind_of_message_renders_exactly_as_drf_does(make_room, user, other_user, make_message):
+    room = make_room(user, members=[other_user])
+    whole_second = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+    original = make_message(room, other_user, "original")
+    gone_original = make_message(room, other_user, "secret", is_deleted=True)
+    variants = [
+        make_message(room, user, "plain"),
+        make_message(room, user, "on the second", created_at=whole_second),
+        make_message(room, user, "fixed", is_edited=True, client_msg_id="c-42"),
+        make_message(room, user, "", type="file", file_url="/media/uploads/a.pdf", file_name="a.pdf", file_size=1234),
+        make_message(
+            room, user, "x", is_deleted=True, type="image", file_url="/media/u/b.png", file_name="b.png", file_size=9
+        ),
+        make_message(room, user, "re", reply_to=original),
+        make_message(room, user, "re gone", reply_to=gone_original),
+    ]
+    for message in Message.objects.filter(pk__in=[m.pk for m in variants]).select_related(*MESSAGE_RELATED):
+        assert message_json(message) == drf_rendering(message), message.content
+        assert list(message_json(message)) == list(drf_rendering(message)), "same key order"
