@@ -14,20 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-PORTS = range(18700, 18800)
+from realtime.tests.live_servers import free_port
+
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def free_port() -> int:
-    """A port in 18700-18799 that nothing listens on (binding it is the test)."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18700-18799")
 
 
 def _wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:

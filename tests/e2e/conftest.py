@@ -7,7 +7,6 @@ session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daph
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+
+from realtime.tests.live_servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,20 +45,6 @@ def _fast_hashing_and_clean_cache():
     yield
 
 
-def _free_port() -> int:
-    # This machine reserves 18300-18399 for the web client's servers; any free port elsewhere.
-    for port in range(18300, 18400):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _e2e_database_url() -> str:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/chatapp"
     parts = urlsplit(base)
@@ -73,7 +60,7 @@ def _e2e_database_url() -> str:
 
 @pytest.fixture(scope="session")
 def chat_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
