@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009
+# Set by `manage.py serve`: the daphne protocol of this socket, for writing shared frames directly.
+WEBSOCKET_PROTOCOL_SCOPE_KEY = "chatapp.websocket_protocol"
 # Events for this socket were lost: reconnect, then `resume` (1012 is not available: autobahn only
 # lets applications close with 1000 or 3000-4999).
 CLOSE_EVENTS_LOST = 4503
@@ -72,6 +74,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = None
         self.user_key = ""
         self.connection_id = uuid.uuid4().hex
+        self.protocol = self.scope.get(WEBSOCKET_PROTOCOL_SCOPE_KEY)
         self.hub = get_hub()
         self.jti: str | None = None
         self.member_room_ids: set[str] = set()
@@ -305,7 +308,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- group events (called by the hub) ----------------------------------------------------------
 
-    async def deliver(self, message: dict) -> None:
+    async def deliver(self, message: dict, frame: bytes | None = None) -> None:
+        """Relays one group event; `frame` is its text frame, built once for all local sockets."""
         if self.user is None or self.closing:
             return
         event_type = message.get("event")
@@ -319,7 +323,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.replayed_message_ids = set()
             elif message.get("message_id") in self.replayed_message_ids:
                 return
-        await self.send(text_data=message["text"])
+        if frame is not None and self.protocol is not None:
+            if self.protocol.state == self.protocol.STATE_OPEN:
+                self.protocol.transport.write(frame)
+        else:
+            await self.send(text_data=message["text"])
         if event_type == "room_deleted":
             room_id = json.loads(message["text"])["payload"]["room_id"]
             self.member_room_ids.discard(room_id)

@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from realtime.frames import text_frame
 from realtime.presence import get_presence
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class LiveSocket(Protocol):
     user_key: str
     connection_id: str
 
-    async def deliver(self, message: dict) -> None: ...
+    async def deliver(self, message: dict, frame: bytes | None = None) -> None: ...
 
     async def events_dropped(self) -> None: ...
 
@@ -155,8 +156,11 @@ class Hub:
                 )
 
     async def _deliver(self, group: str, message: dict) -> None:
-        for socket in list(self.members.get(group, ())):
-            await socket.deliver(message)
+        members = list(self.members.get(group, ()))
+        # Sockets served by `manage.py serve` take the same frame bytes; others get the text.
+        frame = text_frame(message["text"]) if len(members) > 1 and "text" in message else None
+        for socket in members:
+            await socket.deliver(message, frame)
 
     async def _deliver_held_in_turn(self, group: str) -> None:
         held = self.held.get(group)

@@ -42,9 +42,16 @@ class Command(BaseCommand):
 
         from chatapp.asgi import application
         from realtime import hub
-        from realtime.consumers import MAX_FRAME_BYTES
+        from realtime.consumers import MAX_FRAME_BYTES, WEBSOCKET_PROTOCOL_SCOPE_KEY
 
         class ChatServer(Server):
+            def create_application(self, protocol, scope):
+                # Lets the process hub write ready-made frames straight to this socket's
+                # transport (realtime.frames): one frame per event, not one per recipient.
+                if isinstance(protocol, WebSocketProtocol):
+                    scope[WEBSOCKET_PROTOCOL_SCOPE_KEY] = protocol
+                return super().create_application(protocol, scope)
+
             def listen_success(self, listening_port) -> None:
                 self.ports = [*getattr(self, "ports", []), listening_port]
                 super().listen_success(listening_port)
