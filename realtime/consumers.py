@@ -22,6 +22,7 @@ from messaging import events as message_events
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime import events
+from realtime.frames import write_frame
 from realtime.groups import room_group, user_group
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
@@ -325,7 +326,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return
         if frame is not None and self.protocol is not None:
             if self.protocol.state == self.protocol.STATE_OPEN:
-                self.protocol.transport.write(frame)
+                write_frame(self.protocol.transport, frame)
         else:
             await self.send(text_data=message["text"])
         if event_type == "room_deleted":
