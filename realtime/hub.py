@@ -48,7 +48,6 @@ class Hub:
         self.sockets: set[LiveSocket] = set()
         self.reader: asyncio.Task | None = None
         self.maintenance: asyncio.Task | None = None
-        self.shutting_down = False
         # Per group: the next message sequence number due, and messages held until it comes.
         self.next_seq: dict[str, int] = {}
         self.held: dict[str, dict[int, dict]] = {}

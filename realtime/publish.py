@@ -17,7 +17,7 @@ from realtime.groups import room_group, user_group
 
 logger = logging.getLogger(__name__)
 
-# Group-message type that consumers handle with their `relay` method.
+# Group-message type of relayed events (each process's hub receives them: realtime.hub).
 RELAY_TYPE = "relay"
 
 
@@ -25,12 +25,15 @@ def encode_event(event: dict) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def relay_message(group: str, event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> dict:
+def relay_message(
+    group: str, event: dict, *, text: str | None = None, skip_user: UUID | str | None = None, seq: int | None = None
+) -> dict:
     """The group message the hubs relay: the event's JSON text, encoded once for everyone.
 
-    It names its group because each process receives all its groups on one channel.
+    It names its group because each process receives all its groups on one channel. Pass `text`
+    when the same event goes to several groups, so it is encoded once for all of them.
     """
-    message = {"type": RELAY_TYPE, "group": group, "event": event["type"], "text": encode_event(event)}
+    message = {"type": RELAY_TYPE, "group": group, "event": event["type"], "text": text or encode_event(event)}
     if skip_user is not None:
         message["skip_user"] = str(skip_user)
     if event["type"] == "new_message":
@@ -45,15 +48,21 @@ async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | Non
     await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user))
 
 
-def send_now(group: str, event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
-    """Sends immediately. Only for callers outside a transaction (consumers, commands)."""
-    message = relay_message(group, event, skip_user=skip_user, seq=seq)
+def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
+    """Sends `event` to every group now: encoded once, one hop to the event loop for all of them."""
+    text = encode_event(event)
+    layer = get_channel_layer()
+
+    async def send_all() -> None:
+        for group in groups:
+            await layer.group_send(group, relay_message(group, event, text=text, skip_user=skip_user, seq=seq))
+
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        async_to_sync(send_all)()
     except Exception as error:
         # The write this announces is already committed; clients recover it with `resume`.
         logger.exception(
-            "realtime publish failed", extra={"group": group, "event_type": event["type"], "error": str(error)}
+            "realtime publish failed", extra={"groups": groups, "event_type": event["type"], "error": str(error)}
         )
 
 
@@ -62,15 +71,12 @@ def publish(group: str, event: dict, *, seq: int | None = None) -> None:
 
     `seq`: the event's place in its room's commit order, when it has one (new messages).
     """
-    transaction.on_commit(lambda: send_now(group, event, seq=seq))
+    transaction.on_commit(lambda: send_now([group], event, seq=seq))
 
 
 def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:
-    def send() -> None:
-        for group in groups:
-            send_now(group, event, skip_user=skip_user)
-
-    transaction.on_commit(send)
+    """`publish` to several groups: encoded once, sent after commit."""
+    transaction.on_commit(lambda: send_now(groups, event, skip_user=skip_user))
 
 
 def publish_to_user_contacts(user_id: UUID, event: dict) -> None:
