@@ -88,6 +88,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "chatapp.urls"
 ASGI_APPLICATION = "chatapp.asgi.application"
+# Threads that run HTTP requests (chatapp.handlers); each keeps its own database connection.
+HTTP_WORKER_THREADS = env_int("HTTP_WORKER_THREADS", 8, minimum=1)
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -157,7 +159,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chatapp.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "chatapp"),
         }

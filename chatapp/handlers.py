@@ -1,0 +1,80 @@
+"""Django's ASGI handler, with each request's synchronous work done in a single worker thread.
+
+Django's own ASGI handler runs a sync view behind a chain of thread hops: the request_started
+signal, every async-capable middleware's `process_request` and `process_response`, the view, and
+`response.close()` each cross between the event loop and a thread created for the request. On this
+stack (sync DRF views, `MiddlewareMixin` middleware) that was about 15 hops and 3 ms of CPU per
+request, more than the work of most views (docs/benchmarks.md). Here the request is handled the
+way Django's WSGI handler does it, sync from the first middleware to `response.close()`, in one
+thread of a fixed pool; the event loop only reads the body and writes the response.
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse, HttpResponseBase
+from django.urls import set_script_prefix
+
+
+class OneHopASGIHandler(ASGIHandler):
+    def __init__(self) -> None:
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.executor = ThreadPoolExecutor(max_workers=settings.HTTP_WORKER_THREADS, thread_name_prefix="http")
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(self.executor, self._respond, scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    # A streamed body (a file) is read while sending; close it, and end the
+                    # request (request_finished), only after the last chunk.
+                    await loop.run_in_executor(self.executor, response.close)
+        finally:
+            body_file.close()
+
+    async def send_response(self, response: HttpResponseBase, send) -> None:
+        if not response.streaming or response.is_async:
+            await super().send_response(response, send)
+            return
+        # A file (FileResponse) is read chunk by chunk in a worker thread. Django's own path would
+        # read the whole file into memory first, warning that the iterator is synchronous.
+        headers = [(str(name).encode("ascii"), str(value).encode("latin1")) for name, value in response.items()]
+        headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        loop = asyncio.get_running_loop()
+        chunks = iter(response.streaming_content)
+        while (part := await loop.run_in_executor(self.executor, next, chunks, None)) is not None:
+            for chunk, _ in self.chunk_bytes(part):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
+
+    def _respond(self, scope: dict, body_file) -> HttpResponseBase:
+        """What Django's WSGI handler does for a request, from request_started to response.close()."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            # The body is in memory: end the request here (request_finished returns the database
+            # connection) rather than with one more hop after sending.
+            response.close()
+        return response

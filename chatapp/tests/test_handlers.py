@@ -1,0 +1,129 @@
+"""The ASGI application serves HTTP through the whole middleware chain, one worker thread a request."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+
+from chatapp.asgi import application
+from chatapp.handlers import OneHopASGIHandler
+
+# The handler's worker threads use their own database connections: data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 300 + b"\n%%EOF\n"
+
+
+async def call(method: str, path: str, *, body: bytes = b"", headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One request to the ASGI application, as an ASGI server makes it (body sent in two parts)."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path.partition("?")[0], "raw_path": path.partition("?")[0].encode(), "root_path": "",
+        "query_string": path.partition("?")[2].encode(), "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+        "headers": [(b"host", b"127.0.0.1")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+    }  # fmt: skip
+    if body:
+        scope["headers"].append((b"content-length", str(len(body)).encode()))
+    half = len(body) // 2
+    incoming = [
+        {"type": "http.request", "body": body[:half], "more_body": True},
+        {"type": "http.request", "body": body[half:], "more_body": False},
+    ]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()  # the client stays connected
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await application(scope, receive, send)
+    start = sent[0]
+    assert start["type"] == "http.response.start"
+    response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def multipart(field: str, filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
+    boundary = "chatappboundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+async def test_a_session_over_asgi_posts_bodies_and_streams_files_back():
+    register = json.dumps({"username": "asgi_user", "email": "asgi@example.com", "password": "s3cret-passw0rd"})
+    status, headers, body = await call(
+        "POST", "/api/v1/auth/register", body=register.encode(),
+        headers={"Content-Type": "application/json", "X-Request-ID": "req-asgi-1"},
+    )  # fmt: skip
+    assert status == 201, body
+    assert headers["x-request-id"] == "req-asgi-1"
+    token = json.loads(body)["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    status, _, body = await call("GET", "/api/v1/auth/me", headers=auth)
+    assert (status, json.loads(body)["username"]) == (200, "asgi_user")
+
+    upload_body, content_type = multipart("file", "notes.pdf", PDF, "application/pdf")
+    status, _, body = await call(
+        "POST", "/api/v1/upload", body=upload_body, headers={**auth, "Content-Type": content_type}
+    )
+    assert status == 201, body
+    file_url = json.loads(body)["url"]
+
+    # A FileResponse is streamed in chunks after the view returned; every byte arrives.
+    status, headers, body = await call("GET", file_url, headers=auth)
+    assert status == 200
+    assert body == PDF
+    assert headers["content-length"] == str(len(PDF))
+
+
+async def test_errors_keep_their_json_shape_and_requests_run_side_by_side():
+    status, headers, body = await call("GET", "/api/v1/no/such/endpoint")
+    assert status == 404
+    assert headers["content-type"].startswith("application/json")
+    assert "error" in json.loads(body)
+
+    results = await asyncio.gather(*(call("GET", "/health") for _ in range(40)))
+    assert [status for status, _, _ in results] == [200] * 40
+    assert len({headers["x-request-id"] for _, headers, _ in results}) == 40
+
+
+async def test_the_view_and_every_middleware_run_in_one_worker_thread(monkeypatch):
+    from chatapp import middleware
+
+    seen: list[str] = []
+    original = middleware.RequestIdMiddleware.__call__
+
+    def spy(self, request):
+        seen.append(threading.current_thread().name)
+        response = original(self, request)
+        seen.append(threading.current_thread().name)
+        return response
+
+    monkeypatch.setattr(middleware.RequestIdMiddleware, "__call__", spy)
+    handler = OneHopASGIHandler()  # built after the spy, like a server process at start
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/health", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8080)}  # fmt: skip
+    await handler(scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert len(seen) == 2 and seen[0] == seen[1] and seen[0].startswith("http"), seen
