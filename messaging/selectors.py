@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from chatapp.errors import BadRequest, NotFound
 from chatapp.paging import Page, paginate
+from messaging import rendering
 from messaging.models import MESSAGE_RELATED, Message
 
 MESSAGE_NOT_FOUND = "Message not found"
@@ -35,11 +36,15 @@ def _newest_first(queryset: QuerySet) -> QuerySet:
     return queryset.order_by("-created_at", "-id")
 
 
-def _anchor(*, room_id: UUID, message_id: UUID | str, name: str) -> Message:
+def _parse_message_id(message_id: UUID | str, name: str) -> UUID:
     try:
-        parsed = message_id if isinstance(message_id, UUID) else uuid.UUID(str(message_id))
+        return message_id if isinstance(message_id, UUID) else uuid.UUID(str(message_id))
     except ValueError:
         raise BadRequest(f"{name} must be a message ID") from None
+
+
+def _anchor(*, room_id: UUID, message_id: UUID | str, name: str) -> Message:
+    parsed = _parse_message_id(message_id, name)
     anchor = Message.objects.filter(pk=parsed, room_id=room_id).only("id", "created_at").first()
     if anchor is None:
         raise NotFound(MESSAGE_NOT_FOUND)
@@ -57,20 +62,82 @@ def message_page(*, room_id: UUID, page: int, limit: int) -> Page:
     return paginate(_newest_first(_room_messages(room_id)), page=page, limit=limit)
 
 
-def messages_before(*, room_id: UUID, before_id: UUID | str, limit: int) -> MessageSlice:
-    """Up to `limit` messages older than `before_id`, newest first (scrolling back)."""
+def _older_than(room_id: UUID, before_id: UUID | str) -> QuerySet:
     anchor = _anchor(room_id=room_id, message_id=before_id, name="before")
     older = Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id)
-    return _slice(_newest_first(_room_messages(room_id).filter(older)), limit)
+    return _newest_first(_room_messages(room_id).filter(older))
+
+
+def _newer_than(room_id: UUID, after_id: UUID | str) -> QuerySet:
+    anchor = _anchor(room_id=room_id, message_id=after_id, name="after")
+    newer = Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id)
+    return _room_messages(room_id).filter(newer).order_by("created_at", "id")
+
+
+def messages_before(*, room_id: UUID, before_id: UUID | str, limit: int) -> MessageSlice:
+    """Up to `limit` messages older than `before_id`, newest first (scrolling back)."""
+    return _slice(_older_than(room_id, before_id), limit)
 
 
 def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> MessageSlice:
     """Up to `limit` messages newer than `after_id`, oldest first (catching up after a disconnect)."""
-    anchor = _anchor(room_id=room_id, message_id=after_id, name="after")
-    newer = Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id)
-    return _slice(_room_messages(room_id).filter(newer).order_by("created_at", "id"), limit)
+    return _slice(_newer_than(room_id, after_id), limit)
 
 
 def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
     """The room's newest `limit` messages, newest first (a first load, or resuming with none)."""
     return _slice(_newest_first(_room_messages(room_id)), limit)
+
+
+# History pages for REST, already rendered as JSON: the same pages as above, each message as
+# `messaging.serializers.message_json` renders it, without building a model instance per row.
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    data_json: str  # a JSON array of messages
+    page: Page  # its place among all pages (no items)
+
+
+@dataclass(frozen=True)
+class RenderedSlice:
+    data_json: str
+    has_more: bool
+
+
+def message_page_json(*, room_id: UUID, page: int, limit: int) -> RenderedPage:
+    """`message_page`, rendered (one query, two for a page past the last)."""
+    offset = (page - 1) * limit
+    if rendering.in_database():
+        data_json, total = rendering.page_json(room_id=room_id, offset=offset, limit=limit)
+        if total is None:
+            total = Message.objects.filter(room_id=room_id).count()
+    else:
+        queryset = _newest_first(_room_messages(room_id))
+        total = queryset.count()
+        data_json = rendering.render_queryset(queryset[offset : offset + limit]) if offset < total else "[]"
+    return RenderedPage(data_json=data_json, page=Page(items=[], total=total, page=page, limit=limit))
+
+
+def messages_before_json(*, room_id: UUID, before_id: UUID | str, limit: int) -> RenderedSlice:
+    """`messages_before`, rendered."""
+    return _rendered_slice(room_id=room_id, anchor_id=before_id, older=True, limit=limit)
+
+
+def messages_after_json(*, room_id: UUID, after_id: UUID | str, limit: int) -> RenderedSlice:
+    """`messages_after`, rendered."""
+    return _rendered_slice(room_id=room_id, anchor_id=after_id, older=False, limit=limit)
+
+
+def _rendered_slice(*, room_id: UUID, anchor_id: UUID | str, older: bool, limit: int) -> RenderedSlice:
+    name = "before" if older else "after"
+    if not rendering.in_database():
+        queryset = (_older_than if older else _newer_than)(room_id, anchor_id)
+        found = _slice(queryset, limit)
+        return RenderedSlice(data_json=rendering.render_queryset(found.items), has_more=found.has_more)
+    data_json, rows, anchor_found = rendering.slice_json(
+        room_id=room_id, anchor_id=_parse_message_id(anchor_id, name), older=older, limit=limit
+    )
+    if not anchor_found:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return RenderedSlice(data_json=data_json, has_more=rows > limit)
