@@ -79,6 +79,19 @@ def room_join(*, room_id: UUID | str, user: User) -> bool:
     return created
 
 
+def _promote_if_no_admin_left(room: Room) -> None:
+    """A room whose last admin left gets its longest-standing member as admin.
+
+    Otherwise nobody could add members to a private room or change its settings any more.
+    """
+    members = RoomMember.objects.filter(room_id=room.id)
+    if members.filter(role=RoomMember.Role.ADMIN).exists():
+        return
+    successor = members.order_by("joined_at", "id").first()
+    if successor is not None:
+        RoomMember.objects.filter(pk=successor.pk).update(role=RoomMember.Role.ADMIN)
+
+
 @transaction.atomic
 def room_leave(*, room_id: UUID | str, user: User) -> bool:
     """Leaves a room (not a direct one); returns False when the user was not a member."""
@@ -87,7 +100,12 @@ def room_leave(*, room_id: UUID | str, user: User) -> bool:
         raise BadRequest("You cannot leave a direct message room")
     if membership is None:
         return False
+    if membership.role == RoomMember.Role.ADMIN:
+        # Serialises admins leaving at once, so the last one out always hands the room on.
+        Room.objects.select_for_update().filter(pk=room.id).first()
     membership.delete()
+    if membership.role == RoomMember.Role.ADMIN:
+        _promote_if_no_admin_left(room)
     publish(room_group(room.id), events.user_left(room.id, user))
     publish(user_group(user.id), events.room_unsubscribe(room.id))
     return True

@@ -303,6 +303,27 @@ class TestJoinLeave:
         assert api_client_for(user).post(f"/api/v1/rooms/{room.id}/leave").status_code == 200
         assert not RoomMember.objects.filter(room=room).exists()
 
+    def test_when_the_last_admin_leaves_the_longest_standing_member_becomes_admin(
+        self, api_client_for, user, other_user, carol, make_user, private_room
+    ):
+        dave = make_user("dave")
+        admin = api_client_for(user)
+        assert admin.post(f"/api/v1/rooms/{private_room.id}/members", {"user_id": str(carol.id)}).status_code == 201
+        assert admin.post(f"/api/v1/rooms/{private_room.id}/leave").status_code == 200
+        roles = dict(RoomMember.objects.filter(room=private_room).values_list("user__username", "role"))
+        assert roles == {"bob": "admin", "carol": "member"}
+        # The room is not stranded: the new admin can still let people in.
+        response = api_client_for(other_user).post(
+            f"/api/v1/rooms/{private_room.id}/members", {"user_id": str(dave.id)}
+        )
+        assert response.status_code == 201
+
+    def test_a_member_leaving_changes_no_roles(self, api_client_for, user, other_user, carol, make_room):
+        room = make_room(user, members=[other_user, carol])
+        assert api_client_for(carol).post(f"/api/v1/rooms/{room.id}/leave").status_code == 200
+        roles = dict(RoomMember.objects.filter(room=room).values_list("user__username", "role"))
+        assert roles == {"alice": "admin", "bob": "member"}
+
     def test_leaving_a_public_room_one_is_not_in_is_200_and_silent(
         self, api_client_for, carol, room, django_capture_on_commit_callbacks
     ):
