@@ -300,6 +300,45 @@ class TestServing:
         stored_path(url).unlink()
         assert client.get(url).status_code == 404
 
+    @pytest.mark.parametrize(
+        ("range_header", "status", "expected"),
+        [
+            ("bytes=0-9", 206, slice(0, 10)),
+            ("bytes=10-", 206, slice(10, None)),
+            ("bytes=-4", 206, slice(-4, None)),
+            ("bytes=5-999999", 206, slice(5, None)),
+            ("bytes=999999-", 416, None),
+            ("bytes=0-1,4-5", 200, slice(None)),  # several ranges: the whole file
+            ("pages=1-2", 200, slice(None)),
+            ("bytes=9-3", 200, slice(None)),
+        ],
+    )
+    def test_audio_can_be_fetched_by_byte_range_for_seeking(
+        self, upload_file, user, client, range_header, status, expected
+    ):
+        content = ALLOWED_SAMPLES["song.mp3"][0]
+        url = upload_file(user, "song.mp3", content).json()["url"]
+        response = client.get(url, HTTP_RANGE=range_header)
+        assert response.status_code == status
+        assert response["Accept-Ranges"] == "bytes"
+        if status == 416:
+            assert response["Content-Range"] == f"bytes */{len(content)}"
+            return
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert body == content[expected]
+        if status == 206:
+            first = expected.start % len(content)
+            assert response["Content-Range"] == f"bytes {first}-{first + len(body) - 1}/{len(content)}"
+            assert response["Content-Type"] == "audio/mpeg"
+            assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_a_range_of_a_download_stays_a_download(self, upload_file, user, client):
+        url = upload_file(user, "notes.txt", b"hello world\n").json()["url"]
+        response = client.get(url, HTTP_RANGE="bytes=0-4")
+        assert (response.status_code, response.content) == (206, b"hello")
+        assert response["Content-Disposition"].startswith("attachment")
+        assert "sandbox" in response["Content-Security-Policy"]
+
     def test_post_to_media_is_405(self, upload_file, user, client):
         url = upload_file(user, "notes.txt", b"x\n").json()["url"]
         assert client.post(url).status_code == 405
