@@ -80,3 +80,14 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
         replay.room_ids.append(room_id)
     return replay
 
+
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str, count: int) -> list[dict]:
+    """The `count` messages committed next in the room after `after_id`, as `new_message` events.
+
+    Sends to a room are timestamped under its row lock, so (created_at, id) is commit order: the
+    same order `resume` replays in. Used by the hub to fill a gap whose announcements are late.
+    """
+    return [
+        message_events.new_message(message)
+        for message in messages_after(room_id=room_id, after_id=after_id, limit=count).items
+    ]
