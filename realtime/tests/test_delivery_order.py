@@ -6,15 +6,18 @@ a publish would.
 """
 
 import asyncio
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connection, transaction
 
 from accounts.models import User
 from messaging import events as message_events
 from messaging.models import Message
 from messaging.services import message_send
+from realtime import events
 from realtime.groups import room_group
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS
 from realtime.layers import EVENTS_DROPPED
@@ -96,3 +99,48 @@ async def test_after_lost_events_the_hub_forgets_what_it_expected(ws_connect):
     new = await ws_connect(owner)
     await announce(room_id, messages[4], 5)
     assert await contents_until_quiet(new) == ["m5"]
+
+
+class _TableLock:
+    """Holds an exclusive lock on the messages table from another connection, so a `resume` blocks
+    in its query for as long as the test wants."""
+
+    def __init__(self) -> None:
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE messaging_message IN ACCESS EXCLUSIVE MODE")
+                self.locked.set()
+                self.release.wait(10)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "_TableLock":
+        self.thread.start()
+        assert self.locked.wait(5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.thread.join(10)
+
+
+async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_only_once(ws_connect):
+    room_id, owner, messages = await room_with_messages(3)
+    client = await ws_connect(owner)
+    with _TableLock():
+        await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+        await asyncio.sleep(0.2)  # the resume is now waiting in its query
+        await announce(room_id, messages[2], 3)  # live copy of a message the replay carries
+        typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+        await get_channel_layer().group_send(room_group(room_id), typing)
+        assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
+    received = []
+    while len(received) < 4:
+        event = await client.receive(timeout=5)
+        received.append((event["type"], event["payload"].get("content")))
+    assert received == [("new_message", "m2"), ("new_message", "m3"), ("resumed", None), ("typing", None)]
+    assert await client.receive_none_of_type("new_message", timeout=0.3), "the live m3 is not delivered again"
