@@ -242,6 +242,8 @@ class Hub:
             if missing is None or not _matches(missing, held, due=due, last=last):
                 await self._drop_group(group)
                 return
+            late = [seq for seq in range(due, last + 1) if seq not in held]
+            logger.info("hub filled a gap from the database", extra={"group": group, "seqs": late})
             for offset, message in enumerate(missing):
                 seq = due + offset
                 # A held announcement is the one other processes delivered: prefer it.
