@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -88,6 +89,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.typing_sent_at: dict[str, float] = {}
         self.replayed_message_ids: set[str] = set()
         self.replayed_until = 0.0
+        # Group events that reach this socket while a `resume` is replaying, sent after it.
+        self.held_during_resume: deque[tuple[dict, bytes | None]] | None = None
 
         headers = dict(self.scope.get("headers", []))
         origin = headers.get(b"origin")
@@ -266,14 +269,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         rooms = payload.get("rooms")
         if not isinstance(rooms, dict):
             raise FrameError("rooms must be an object of room_id: last_message_id")
-        replay = await _in_thread(resume_events)(user=self.user, last_seen=rooms)
-        # Group events wait while this handler runs; a message replayed here may also be
-        # queued live, so remember what was replayed and drop the live copy.
-        self.replayed_message_ids = replay.message_ids
-        self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
-        for text in replay.texts:
-            await self.send(text_data=text)
-        await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
+        # The hub calls `deliver` whenever an event arrives, also while this handler awaits: hold
+        # live events until the replay is out, so the socket sees the room in order. A message
+        # committed before the replay's query is in it and may also come live: that copy is
+        # dropped (`replayed_message_ids`), whether it was held here or comes later.
+        self.held_during_resume = deque()
+        try:
+            replay = await _in_thread(resume_events)(user=self.user, last_seen=rooms)
+            self.replayed_message_ids = replay.message_ids
+            self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
+            for text in replay.texts:
+                await self.send(text_data=text)
+            await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
+        finally:
+            held = self.held_during_resume
+            while held:
+                # Events arriving during these sends join the end of `held`, so order holds.
+                await self._relay(*held.popleft())
+            self.held_during_resume = None
 
     _handlers = {
         "auth": on_auth,
@@ -319,6 +332,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if message.get("skip_user") == self.user_key:
             return
+        if self.held_during_resume is not None:
+            self.held_during_resume.append((message, frame))
+            return
+        await self._relay(message, frame)
+
+    async def _relay(self, message: dict, frame: bytes | None) -> None:
+        if self.closing:
+            return
+        event_type = message.get("event")
         if self.replayed_message_ids and event_type == "new_message":
             if time.monotonic() > self.replayed_until:
                 self.replayed_message_ids = set()

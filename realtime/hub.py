@@ -21,14 +21,21 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime.frames import text_frame
+from realtime.groups import room_id_of_group
 from realtime.presence import get_presence
+from realtime.publish import relay_message
+from realtime.selectors import room_messages_after
 
 logger = logging.getLogger(__name__)
 
 # A room's message that arrives ahead of an earlier one (their announcements raced) waits this
-# long for the earlier one; after that the gap is given up (that message comes late, or through
-# `resume` if its announcement was lost).
+# long for the earlier one. After that the missing ones are read from the database: they are
+# committed (a message is announced only after its commit, and the later one committed after
+# them under the room's lock), while their announcements may be seconds late (a Redis client
+# retrying a publish) or lost.
 SEQUENCE_GAP_WAIT_SECONDS = 0.25
+# A gap wider than this is not read back: the room's sockets are closed (4503) and resume instead.
+GAP_FILL_MAX_MESSAGES = 500
 
 
 class LiveSocket(Protocol):
@@ -48,10 +55,17 @@ class Hub:
         self.sockets: set[LiveSocket] = set()
         self.reader: asyncio.Task | None = None
         self.maintenance: asyncio.Task | None = None
-        # Per group: the next message sequence number due, and messages held until it comes.
+        # Per room group: the next message sequence number due, and messages held until it comes.
+        # Every seq from `first_seq` up to `next_seq` has been delivered, live or read back from
+        # the database, and `last_message_id` is the id of the one just before `next_seq` (where
+        # a database read of a gap starts).
         self.next_seq: dict[str, int] = {}
+        self.first_seq: dict[str, int] = {}
+        self.last_message_id: dict[str, str | None] = {}
         self.held: dict[str, dict[int, dict]] = {}
         self.gap_timers: dict[str, asyncio.TimerHandle] = {}
+        # Groups whose gap is being read from the database (the value tells one read from the next).
+        self.filling: dict[str, object] = {}
         self.delivering = asyncio.Lock()
 
     async def _ensure_running(self) -> None:
@@ -125,34 +139,55 @@ class Hub:
                 logger.warning("hub waiting for the channel layer", extra={"error": str(error)})
                 delay = min(delay * 2, 5.0)
         logger.info("hub rejoined the channel layer", extra={"groups": len(self.members), "sockets": len(self.sockets)})
+        await self._events_lost()
+
+    async def _events_lost(self) -> None:
+        """Every local socket may have missed events: each is closed (4503) so its client resumes.
+
+        What the hub expected of each room (the seq due, messages held for a gap) described the
+        stream before the loss; the reconnected sockets catch up from the database, so it is
+        forgotten rather than held against announcements that will never come.
+        """
+        for group in {*self.next_seq, *self.held, *self.filling}:
+            self._forget_order(group)
         for socket in list(self.sockets):
             await socket.events_dropped()
 
     async def _dispatch(self, message: dict) -> None:
         if message.get("type") == "events.dropped":
-            # The process inbox overflowed (realtime.layers): every local socket may have missed
-            # events, and each is closed so its client resumes.
-            for socket in list(self.sockets):
-                await socket.events_dropped()
+            # The process inbox overflowed (realtime.layers).
+            await self._events_lost()
             return
         group = message.get("group", "")
         if group not in self.members:
             return
         async with self.delivering:
             seq = message.get("seq")
-            due = self.next_seq.get(group)
-            if seq is None or due is None or seq <= due:
+            if seq is None:
                 await self._deliver(group, message)
-                if seq is not None and (due is None or seq == due):
-                    self.next_seq[group] = seq + 1
-                    await self._deliver_held_in_turn(group)
+                return
+            due = self.next_seq.get(group)
+            if due is None:
+                # The first message of the room this hub sees sets where its order starts.
+                self.first_seq[group] = seq
+                await self._deliver_in_turn(group, seq, message)
+                return
+            if seq < due:
+                if seq >= self.first_seq[group]:
+                    return  # delivered already, live or read back to fill a gap: a late announcement
+                # Committed before the first message this hub delivered in the room, announced
+                # after it: no earlier state to place it by. A socket that resumed since has it in
+                # its replay and drops this copy (realtime.consumers).
+                await self._deliver(group, message)
+                return
+            if seq == due and group not in self.filling:
+                await self._deliver_in_turn(group, seq, message)
+                await self._deliver_held_in_turn(group)
                 return
             # Ahead of its turn: an earlier message's announcement is still on its way.
             self.held.setdefault(group, {})[seq] = message
-            if group not in self.gap_timers:
-                self.gap_timers[group] = asyncio.get_running_loop().call_later(
-                    SEQUENCE_GAP_WAIT_SECONDS, lambda: asyncio.ensure_future(self._give_up_gap(group))
-                )
+            if group not in self.gap_timers and group not in self.filling:
+                self._start_gap_timer(group)
 
     async def _deliver(self, group: str, message: dict) -> None:
         members = list(self.members.get(group, ()))
@@ -161,21 +196,76 @@ class Hub:
         for socket in members:
             await socket.deliver(message, frame)
 
+    async def _deliver_in_turn(self, group: str, seq: int, message: dict) -> None:
+        await self._deliver(group, message)
+        self.next_seq[group] = seq + 1
+        self.last_message_id[group] = message.get("message_id")
+
     async def _deliver_held_in_turn(self, group: str) -> None:
         held = self.held.get(group)
         while held and self.next_seq[group] in held:
-            await self._deliver(group, held.pop(self.next_seq[group]))
-            self.next_seq[group] += 1
+            seq = self.next_seq[group]
+            await self._deliver_in_turn(group, seq, held.pop(seq))
         if not held:
             self._clear_gap(group)
 
-    async def _give_up_gap(self, group: str) -> None:
+    def _start_gap_timer(self, group: str) -> None:
+        self.gap_timers[group] = asyncio.get_running_loop().call_later(
+            SEQUENCE_GAP_WAIT_SECONDS, lambda: asyncio.ensure_future(self._fill_gap(group))
+        )
+
+    async def _fill_gap(self, group: str) -> None:
+        """Delivers the messages a room's gap is missing, read from the database, then the held ones.
+
+        The read runs outside `delivering`, so other rooms flow on meanwhile; this room's
+        messages are held until it is done. If the gap cannot be read back (database down, the
+        rows do not match what was announced), the room's local sockets are closed (4503) and
+        their clients resume: later messages are never delivered before earlier ones.
+        """
+        self.gap_timers.pop(group, None)
+        held = self.held.get(group)
+        if not held or group not in self.members:
+            return
+        due, last = self.next_seq[group], max(held)
+        attempt = self.filling[group] = object()
+        try:
+            missing = await self._read_gap(group, due=due, last=last)
+        except Exception as error:
+            # Whatever failed (a database outage, a bug), the room must not stay held forever.
+            logger.exception("hub could not read a gap back", extra={"group": group, "error": str(error)})
+            missing = None
         async with self.delivering:
-            self.gap_timers.pop(group, None)
-            held = self.held.pop(group, {})
-            for seq in sorted(held):
-                await self._deliver(group, held[seq])
-                self.next_seq[group] = seq + 1
+            if self.filling.get(group) is not attempt:
+                return  # the room's order was forgotten meanwhile (sockets gone, events lost)
+            del self.filling[group]
+            held = self.held.get(group, {})
+            if missing is None or not _matches(missing, held, due=due, last=last):
+                await self._drop_group(group)
+                return
+            late = [seq for seq in range(due, last + 1) if seq not in held]
+            logger.info("hub filled a gap from the database", extra={"group": group, "seqs": late})
+            for offset, message in enumerate(missing):
+                seq = due + offset
+                # A held announcement is the one other processes delivered: prefer it.
+                await self._deliver_in_turn(group, seq, held.pop(seq, message))
+            await self._deliver_held_in_turn(group)
+            if self.held.get(group):
+                self._start_gap_timer(group)  # a new gap opened while this one was read
+
+    async def _read_gap(self, group: str, *, due: int, last: int) -> list[dict] | None:
+        """Relay messages for seqs `due`..`last`, read in commit order after the last one delivered."""
+        room_id, after_id, count = room_id_of_group(group), self.last_message_id.get(group), last - due + 1
+        if room_id is None or after_id is None or count > GAP_FILL_MAX_MESSAGES:
+            return None
+        return await database_sync_to_async(_gap_relay_messages, thread_sensitive=False)(
+            group=group, room_id=room_id, after_id=after_id, first_seq=due, count=count
+        )
+
+    async def _drop_group(self, group: str) -> None:
+        logger.warning("hub closes a room's sockets: a gap in its messages", extra={"group": group})
+        self._forget_order(group)
+        for socket in list(self.members.get(group, ())):
+            await socket.events_dropped()
 
     def _clear_gap(self, group: str) -> None:
         self.held.pop(group, None)
@@ -186,6 +276,9 @@ class Hub:
     def _forget_order(self, group: str) -> None:
         self._clear_gap(group)
         self.next_seq.pop(group, None)
+        self.first_seq.pop(group, None)
+        self.last_message_id.pop(group, None)
+        self.filling.pop(group, None)
 
     async def _maintain(self) -> None:
         """Renew group memberships and this process's presence; sweep users of dead processes."""
@@ -214,6 +307,23 @@ class Hub:
             await self.layer.group_discard(group, self.channel)
         self.members.clear()
         self.channel = self.reader = self.maintenance = None
+
+
+def _matches(missing: list[dict], held: dict[int, dict], *, due: int, last: int) -> bool:
+    """Whether the rows read back are the gap: one per seq, agreeing with every held announcement."""
+    if len(missing) != last - due + 1:
+        return False  # fewer rows than seqs: a message gone since, or created_at out of seq order
+    return all(held[seq].get("message_id") == missing[seq - due]["message_id"] for seq in held if seq <= last)
+
+
+# Runs in a worker thread.
+
+
+def _gap_relay_messages(*, group: str, room_id: str, after_id: str, first_seq: int, count: int) -> list[dict]:
+    return [
+        relay_message(group, event, seq=first_seq + offset)
+        for offset, event in enumerate(room_messages_after(room_id=room_id, after_id=after_id, count=count))
+    ]
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

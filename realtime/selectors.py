@@ -3,6 +3,8 @@
 import uuid
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from accounts.models import User
 from chatapp.errors import BadRequest
 from messaging import events as message_events
@@ -60,8 +62,13 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
             replay.texts.append(encode_event(message_events.new_message(message)))
             replay.message_ids.add(str(message.id))
         if anchor is not None:
+            # Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
+            # `created_at`, so the anchor itself would otherwise come back as an edit every time.
             changed = Message.objects.filter(
-                room_id=room_id, created_at__lte=anchor.created_at, updated_at__gt=anchor.created_at
+                Q(is_edited=True) | Q(is_deleted=True),
+                room_id=room_id,
+                created_at__lte=anchor.created_at,
+                updated_at__gt=anchor.created_at,
             ).order_by("updated_at", "id")
             for message in changed.select_related("sender", "reply_to__sender"):
                 event = (
@@ -72,3 +79,15 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
                 replay.texts.append(encode_event(event))
         replay.room_ids.append(room_id)
     return replay
+
+
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str, count: int) -> list[dict]:
+    """The `count` messages committed next in the room after `after_id`, as `new_message` events.
+
+    Sends to a room are timestamped under its row lock, so (created_at, id) is commit order: the
+    same order `resume` replays in. Used by the hub to fill a gap whose announcements are late.
+    """
+    return [
+        message_events.new_message(message)
+        for message in messages_after(room_id=room_id, after_id=after_id, limit=count).items
+    ]

@@ -74,7 +74,7 @@ async def test_messages_whose_announcements_raced_are_delivered_in_commit_order(
     assert contents == ["first", "second", "third", "fourth"]
 
 
-async def test_a_gap_that_never_fills_is_given_up_after_a_moment(ws_connect):
+async def test_a_gap_the_database_cannot_fill_closes_the_rooms_sockets_so_their_clients_resume(ws_connect):
     room, (alice,) = await room_with_members(1)
     a = await ws_connect(alice)
     layer = get_channel_layer()
@@ -82,6 +82,6 @@ async def test_a_gap_that_never_fills_is_given_up_after_a_moment(ws_connect):
     assert (await a.receive_type("new_message"))["payload"]["content"] == "seven"
     await layer.group_send(room_group(room.id), announced(room.id, 9, "nine"))  # 8 is lost
     assert await a.receive_none_of_type("new_message", timeout=0.15), "held while 8 may still come"
-    assert (await a.receive_type("new_message", timeout=2))["payload"]["content"] == "nine"
-    await layer.group_send(room_group(room.id), announced(room.id, 10, "ten"))
-    assert (await a.receive_type("new_message"))["payload"]["content"] == "ten"
+    # These announcements name no stored messages, so 8 cannot be read back: rather than deliver
+    # nine without it, the hub closes the socket and the client resumes from the database.
+    assert await a.receive_close() == 4503

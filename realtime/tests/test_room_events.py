@@ -296,6 +296,18 @@ class TestResume:
         assert ("edit_message", first["id"]) in types
         assert ("delete_message", second["id"]) in types
 
+    async def test_resume_does_not_report_unchanged_messages_as_edited(self, person, ws_connect):
+        alice, bob = await person("alice"), await person("bob")
+        room_id = await joined_room(alice, bob)
+        seen = (await alice.call("post", f"/rooms/{room_id}/messages", {"content": "seen"})).json()
+        await alice.call("post", f"/rooms/{room_id}/messages", {"content": "missed"})
+        b = await ws_connect(bob.user)
+        await b.send("resume", {"rooms": {room_id: seen["id"]}})
+        types = []
+        while (event := await b.receive())["type"] != "resumed":
+            types.append((event["type"], event["payload"].get("content")))
+        assert types == [("new_message", "missed")]
+
     async def test_resume_skips_rooms_the_user_is_not_in_and_rejects_garbage(self, person, ws_connect):
         alice, mallory = await person("alice"), await person("mallory")
         room_id = await create_room(alice, "private")

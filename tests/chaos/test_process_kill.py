@@ -84,9 +84,10 @@ async def test_users_of_a_killed_process_resume_on_the_other_with_nothing_lost(
         assert figures["duplicates"] == 0, figures
         assert presence_ok and presence_seconds <= PRESENCE_TTL + PRESENCE_REFRESH + 1, figures
         if figures["out_of_order"]:
-            # Known (docs/reliability.md): two messages sent within milliseconds through two
-            # processes commit in one order and may be published in the other (the publish runs
-            # after commit, outside the room lock). Resume and history are in commit order.
+            # Known (docs/reliability.md): the first messages a process's hub sees in a room have
+            # nothing to be ordered against (its per-room sequence starts at the first one that
+            # arrives), so announcements racing there are delivered as they arrive. Resume and
+            # history are in commit order.
             pytest.xfail(f"live order across processes: {figures['out_of_order']} inversions")
     finally:
         stop.set()

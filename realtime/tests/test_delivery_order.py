@@ -1,0 +1,146 @@
+"""Issue 8: every message reaches every socket exactly once, in commit order.
+
+The messages here are stored for real (with their room sequence numbers) before anyone listens,
+so their announcements can then be sent by hand, late or out of order, as a Redis client retrying
+a publish would.
+"""
+
+import asyncio
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+from accounts.models import User
+from messaging import events as message_events
+from messaging.models import Message
+from messaging.services import message_send
+from realtime import events
+from realtime.groups import room_group
+from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
+from realtime.layers import EVENTS_DROPPED
+from realtime.publish import relay_message
+from rooms.services import room_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def room_with_messages(count: int) -> tuple[str, User, list[Message]]:
+    """A room whose messages 1..count are committed (seq 1..count); nobody has heard of them."""
+    owner = User.objects.create_user("owner", "owner@example.com", "secret123")
+    room = room_create(creator=owner, name="General")
+    messages = [message_send(room_id=room.id, sender=owner, content=f"m{i}")[0] for i in range(1, count + 1)]
+    return str(room.id), owner, messages
+
+
+async def announce(room_id: str, message: Message, seq: int) -> None:
+    """What `publish` sends for `message` after its commit (realtime.publish.send_now)."""
+    event = await database_sync_to_async(message_events.new_message)(message)
+    await get_channel_layer().group_send(room_group(room_id), relay_message(room_group(room_id), event, seq=seq))
+
+
+async def contents_until_quiet(client, quiet: float = 0.6) -> list[str]:
+    """Every new_message the socket receives until nothing has come for `quiet` seconds."""
+    received = []
+    while not await client.receive_nothing(timeout=quiet):
+        event = await client.receive()
+        if event["type"] == "new_message":
+            received.append(event["payload"]["content"])
+    return received
+
+
+class TestGapsAreFilledFromTheDatabase:
+    async def test_a_late_announcement_after_the_gap_timed_out_is_not_delivered_out_of_order(self, ws_connect):
+        room_id, owner, messages = await room_with_messages(7)
+        client = await ws_connect(owner)
+        await announce(room_id, messages[4], 5)
+        await announce(room_id, messages[6], 7)  # 6's announcement is still on its way
+        await asyncio.sleep(SEQUENCE_GAP_WAIT_SECONDS + 0.25)
+        await announce(room_id, messages[5], 6)  # ... and arrives after the gap was given up
+        assert await contents_until_quiet(client) == ["m5", "m6", "m7"]
+
+    async def test_every_missing_message_is_filled_and_later_ones_flow_on(self, ws_connect):
+        room_id, owner, messages = await room_with_messages(10)
+        a, b = await ws_connect(owner), await ws_connect(owner)  # two local sockets: the shared frame
+        await announce(room_id, messages[4], 5)
+        await announce(room_id, messages[6], 7)
+        await announce(room_id, messages[8], 9)  # 6 and 8 never announced
+        await asyncio.sleep(SEQUENCE_GAP_WAIT_SECONDS + 0.25)
+        await announce(room_id, messages[9], 10)
+        await announce(room_id, messages[7], 8)  # late, already filled: dropped
+        await announce(room_id, messages[5], 6)
+        for client in (a, b):
+            assert await contents_until_quiet(client) == ["m5", "m6", "m7", "m8", "m9", "m10"]
+
+    async def test_a_gap_that_cannot_be_filled_closes_the_rooms_sockets_with_4503(self, ws_connect):
+        room_id, owner, messages = await room_with_messages(3)
+        client = await ws_connect(owner)
+        await announce(room_id, messages[0], 1)
+        assert (await client.receive_type("new_message"))["payload"]["content"] == "m1"
+        # The last delivered message is gone from the database: the gap cannot be read back.
+        await database_sync_to_async(Message.objects.filter(pk=messages[0].id).delete)()
+        await announce(room_id, messages[2], 3)
+        assert await client.receive_none_of_type("new_message", timeout=0.15), "held while 2 may still come"
+        assert await client.receive_close(timeout=3) == 4503, "never delivered out of order: resume instead"
+
+
+async def test_after_lost_events_the_hub_forgets_what_it_expected_of_each_room(ws_connect):
+    room_id, owner, messages = await room_with_messages(3)
+    client = await ws_connect(owner)
+    await announce(room_id, messages[0], 1)
+    await announce(room_id, messages[2], 3)  # held: 2 is due
+    assert (await client.receive_type("new_message"))["payload"]["content"] == "m1"
+    await get_channel_layer().group_send(room_group(room_id), EVENTS_DROPPED)
+    assert await client.receive_close() == 4503
+    # The clients reconnect and resume from the database: a seq due or a message held from
+    # before the loss would hold their new sockets' messages back or slip in between them.
+    hub, group = get_hub(), room_group(room_id)
+    assert (hub.next_seq.get(group), hub.held.get(group), hub.gap_timers.get(group)) == (None, None, None)
+
+
+class _TableLock:
+    """Holds an exclusive lock on the messages table from another connection, so a `resume` blocks
+    in its query for as long as the test wants."""
+
+    def __init__(self) -> None:
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE messaging_message IN ACCESS EXCLUSIVE MODE")
+                self.locked.set()
+                self.release.wait(10)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "_TableLock":
+        self.thread.start()
+        assert self.locked.wait(5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.thread.join(10)
+
+
+async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_only_once(ws_connect):
+    room_id, owner, messages = await room_with_messages(3)
+    client = await ws_connect(owner)
+    with _TableLock():
+        await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+        await asyncio.sleep(0.2)  # the resume is now waiting in its query
+        await announce(room_id, messages[2], 3)  # live copy of a message the replay carries
+        typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+        await get_channel_layer().group_send(room_group(room_id), typing)
+        assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
+    received = []
+    while len(received) < 4:
+        event = await client.receive(timeout=5)
+        received.append((event["type"], event["payload"].get("content")))
+    assert received == [("new_message", "m2"), ("new_message", "m3"), ("resumed", None), ("typing", None)]
+    assert await client.receive_none_of_type("new_message", timeout=0.3), "the live m3 is not delivered again"
