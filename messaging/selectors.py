@@ -84,6 +84,11 @@ def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> Messag
     return _slice(_newer_than(room_id, after_id), limit)
 
 
+def messages_first(*, room_id: UUID, limit: int) -> list[Message]:
+    """The room's first `limit` messages, oldest first."""
+    return list(_room_messages(room_id).order_by("created_at", "id")[:limit])
+
+
 def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
     """The room's newest `limit` messages, newest first (a first load, or resuming with none)."""
     return _slice(_newest_first(_room_messages(room_id)), limit)

@@ -31,7 +31,7 @@ from realtime.publish import encode_event, send_now_async
 from realtime.selectors import resume_events
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events
-from rooms.selectors import room_ids_for_user, room_is_member
+from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -136,12 +136,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
-        room_ids = [str(room_id) for room_id in await _in_thread(room_ids_for_user)(user_id=verified.user.id)]
-        self.member_room_ids = set(room_ids)
+        positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
+        self.member_room_ids = {str(position.room_id) for position in positions}
         await self.hub.register(self)
         await self.hub.subscribe(user_group(self.user_key), self)
-        for room_id in room_ids:
-            await self._subscribe(room_id)
+        for position in positions:
+            await self._subscribe(str(position.room_id), position)
         await self.send_event(events.connected(self.user))
         transition = await get_presence().connect(self.user_key, self.connection_id)
         if transition.changed:
@@ -310,10 +310,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         raise FrameError("You are not a member of this room")
 
-    async def _subscribe(self, room_id: str) -> None:
+    async def _subscribe(self, room_id: str, position: RoomPosition | None = None) -> None:
         if room_id not in self.subscribed_room_ids:
             self.subscribed_room_ids.add(room_id)
-            await self.hub.subscribe(room_group(room_id), self)
+            await self.hub.subscribe(room_group(room_id), self, position)
 
     async def _unsubscribe(self, room_id: str) -> None:
         if room_id in self.subscribed_room_ids:

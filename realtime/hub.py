@@ -14,7 +14,7 @@ expired (their process died).
 import asyncio
 import logging
 import weakref
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -25,6 +25,9 @@ from realtime.groups import room_id_of_group
 from realtime.presence import get_presence
 from realtime.publish import relay_message
 from realtime.selectors import room_messages_after
+
+if TYPE_CHECKING:
+    from rooms.selectors import RoomPosition
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +88,21 @@ class Hub:
         if not self.sockets:
             await self._stop()
 
-    async def subscribe(self, group: str, socket: LiveSocket) -> None:
+    async def subscribe(self, group: str, socket: LiveSocket, position: "RoomPosition | None" = None) -> None:
+        """Adds a local socket to a group; the first one joins the group on the channel layer.
+
+        `position` (a room's stream position, read before this call) lets a hub new to the room
+        order its messages from there: one committed since then but announced after a later one
+        is waited for (or read back) like any other gap. Without it the first message the hub
+        sees sets the order.
+        """
         await self._ensure_running()
         members = self.members.get(group)
         if members is None:
             members = self.members[group] = set()
+            if position is not None and group not in self.next_seq:
+                self.next_seq[group] = self.first_seq[group] = position.message_seq + 1
+                self.last_message_id[group] = str(position.last_message_id) if position.last_message_id else None
             await self.layer.group_add(group, self.channel)
         members.add(socket)
 
@@ -255,7 +268,7 @@ class Hub:
     async def _read_gap(self, group: str, *, due: int, last: int) -> list[dict] | None:
         """Relay messages for seqs `due`..`last`, read in commit order after the last one delivered."""
         room_id, after_id, count = room_id_of_group(group), self.last_message_id.get(group), last - due + 1
-        if room_id is None or after_id is None or count > GAP_FILL_MAX_MESSAGES:
+        if room_id is None or count > GAP_FILL_MAX_MESSAGES:
             return None
         return await database_sync_to_async(_gap_relay_messages, thread_sensitive=False)(
             group=group, room_id=room_id, after_id=after_id, first_seq=due, count=count
@@ -319,7 +332,7 @@ def _matches(missing: list[dict], held: dict[int, dict], *, due: int, last: int)
 # Runs in a worker thread.
 
 
-def _gap_relay_messages(*, group: str, room_id: str, after_id: str, first_seq: int, count: int) -> list[dict]:
+def _gap_relay_messages(*, group: str, room_id: str, after_id: str | None, first_seq: int, count: int) -> list[dict]:
     return [
         relay_message(group, event, seq=first_seq + offset)
         for offset, event in enumerate(room_messages_after(room_id=room_id, after_id=after_id, count=count))

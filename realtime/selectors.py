@@ -9,7 +9,7 @@ from accounts.models import User
 from chatapp.errors import BadRequest
 from messaging import events as message_events
 from messaging.models import Message
-from messaging.selectors import MessageSlice, messages_after, messages_latest
+from messaging.selectors import MessageSlice, messages_after, messages_first, messages_latest
 from realtime.publish import encode_event
 from rooms.selectors import room_ids_for_user
 
@@ -81,13 +81,15 @@ def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAG
     return replay
 
 
-def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str, count: int) -> list[dict]:
-    """The `count` messages committed next in the room after `after_id`, as `new_message` events.
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[dict]:
+    """The `count` messages committed next in the room after `after_id` (None: from its first), as
+    `new_message` events.
 
     Sends to a room are timestamped under its row lock, so (created_at, id) is commit order: the
     same order `resume` replays in. Used by the hub to fill a gap whose announcements are late.
     """
-    return [
-        message_events.new_message(message)
-        for message in messages_after(room_id=room_id, after_id=after_id, limit=count).items
-    ]
+    if after_id is None:
+        messages = messages_first(room_id=room_id, limit=count)
+    else:
+        messages = messages_after(room_id=room_id, after_id=after_id, limit=count).items
+    return [message_events.new_message(message) for message in messages]

@@ -2,6 +2,7 @@
 
 import functools
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -160,6 +161,30 @@ def room_ids_for_presence(*, user_id: UUID | str, max_members: int) -> list[UUID
 def room_ids_for_user(*, user_id: UUID | str) -> list[UUID]:
     """Every room the user belongs to, direct ones too (one query)."""
     return list(RoomMember.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+@dataclass(frozen=True)
+class RoomPosition:
+    """Where a room's message stream stands: its last sequence number and last message's id."""
+
+    room_id: UUID
+    message_seq: int
+    last_message_id: UUID | None
+
+
+def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
+    """Every room the user belongs to with its stream position (one query).
+
+    A process that starts relaying a room orders its messages from this position on, so even the
+    first messages it relays keep their commit order (realtime.hub).
+    """
+    last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
+    rows = (
+        RoomMember.objects.filter(user_id=user_id)
+        .annotate(last_message_id=Subquery(last_message))
+        .values_list("room_id", "room__message_seq", "last_message_id")
+    )
+    return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
 
 
 def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:

@@ -7,6 +7,7 @@ a publish would.
 
 import asyncio
 import threading
+from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
@@ -28,12 +29,26 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @database_sync_to_async
-def room_with_messages(count: int) -> tuple[str, User, list[Message]]:
-    """A room whose messages 1..count are committed (seq 1..count); nobody has heard of them."""
+def room_with_owner() -> tuple[str, User]:
     owner = User.objects.create_user("owner", "owner@example.com", "secret123")
-    room = room_create(creator=owner, name="General")
-    messages = [message_send(room_id=room.id, sender=owner, content=f"m{i}")[0] for i in range(1, count + 1)]
-    return str(room.id), owner, messages
+    return str(room_create(creator=owner, name="General").id), owner
+
+
+@database_sync_to_async
+def store_unannounced(room_id: str, owner: User, count: int) -> list[Message]:
+    """Messages 1..count committed (seq 1..count) with their announcements held back."""
+    with mock.patch("messaging.services.publish"):
+        return [message_send(room_id=room_id, sender=owner, content=f"m{i}")[0] for i in range(1, count + 1)]
+
+
+async def room_with_messages(ws_connect, count: int, sockets: int = 1) -> tuple[str, User, list[Message], list]:
+    """Sockets connected to a room, then `count` messages committed there that nobody has heard of.
+
+    The sockets connect first: their hub starts the room's order at its position then (seq 0).
+    """
+    room_id, owner = await room_with_owner()
+    clients = [await ws_connect(owner) for _ in range(sockets)]
+    return room_id, owner, await store_unannounced(room_id, owner, count), clients
 
 
 async def announce(room_id: str, message: Message, seq: int) -> None:
@@ -54,17 +69,18 @@ async def contents_until_quiet(client, quiet: float = 0.6) -> list[str]:
 
 class TestGapsAreFilledFromTheDatabase:
     async def test_a_late_announcement_after_the_gap_timed_out_is_not_delivered_out_of_order(self, ws_connect):
-        room_id, owner, messages = await room_with_messages(7)
-        client = await ws_connect(owner)
+        room_id, owner, messages, [client] = await room_with_messages(ws_connect, 7)
+        for seq in (1, 2, 3, 4):
+            await announce(room_id, messages[seq - 1], seq)
         await announce(room_id, messages[4], 5)
         await announce(room_id, messages[6], 7)  # 6's announcement is still on its way
         await asyncio.sleep(SEQUENCE_GAP_WAIT_SECONDS + 0.25)
         await announce(room_id, messages[5], 6)  # ... and arrives after the gap was given up
-        assert await contents_until_quiet(client) == ["m5", "m6", "m7"]
+        assert await contents_until_quiet(client) == ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
 
     async def test_every_missing_message_is_filled_and_later_ones_flow_on(self, ws_connect):
-        room_id, owner, messages = await room_with_messages(10)
-        a, b = await ws_connect(owner), await ws_connect(owner)  # two local sockets: the shared frame
+        # Two local sockets: the shared frame. 1-4 are never announced either.
+        room_id, owner, messages, (a, b) = await room_with_messages(ws_connect, 10, sockets=2)
         await announce(room_id, messages[4], 5)
         await announce(room_id, messages[6], 7)
         await announce(room_id, messages[8], 9)  # 6 and 8 never announced
@@ -73,11 +89,10 @@ class TestGapsAreFilledFromTheDatabase:
         await announce(room_id, messages[7], 8)  # late, already filled: dropped
         await announce(room_id, messages[5], 6)
         for client in (a, b):
-            assert await contents_until_quiet(client) == ["m5", "m6", "m7", "m8", "m9", "m10"]
+            assert await contents_until_quiet(client) == [f"m{i}" for i in range(1, 11)]
 
     async def test_a_gap_that_cannot_be_filled_closes_the_rooms_sockets_with_4503(self, ws_connect):
-        room_id, owner, messages = await room_with_messages(3)
-        client = await ws_connect(owner)
+        room_id, owner, messages, [client] = await room_with_messages(ws_connect, 3)
         await announce(room_id, messages[0], 1)
         assert (await client.receive_type("new_message"))["payload"]["content"] == "m1"
         # The last delivered message is gone from the database: the gap cannot be read back.
@@ -88,8 +103,7 @@ class TestGapsAreFilledFromTheDatabase:
 
 
 async def test_after_lost_events_the_hub_forgets_what_it_expected_of_each_room(ws_connect):
-    room_id, owner, messages = await room_with_messages(3)
-    client = await ws_connect(owner)
+    room_id, owner, messages, [client] = await room_with_messages(ws_connect, 3)
     await announce(room_id, messages[0], 1)
     await announce(room_id, messages[2], 3)  # held: 2 is due
     assert (await client.receive_type("new_message"))["payload"]["content"] == "m1"
@@ -129,12 +143,14 @@ class _TableLock:
 
 
 async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_only_once(ws_connect):
-    room_id, owner, messages = await room_with_messages(3)
-    client = await ws_connect(owner)
+    room_id, owner, messages, [client] = await room_with_messages(ws_connect, 3)
+    await announce(room_id, messages[0], 1)
+    assert await contents_until_quiet(client, quiet=0.3) == ["m1"]
     with _TableLock():
         await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
         await asyncio.sleep(0.2)  # the resume is now waiting in its query
-        await announce(room_id, messages[2], 3)  # live copy of a message the replay carries
+        await announce(room_id, messages[1], 2)  # live copies of messages the replay carries
+        await announce(room_id, messages[2], 3)
         typing = relay_message(room_group(room_id), events.typing(room_id, owner))
         await get_channel_layer().group_send(room_group(room_id), typing)
         assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
@@ -143,4 +159,16 @@ async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_o
         event = await client.receive(timeout=5)
         received.append((event["type"], event["payload"].get("content")))
     assert received == [("new_message", "m2"), ("new_message", "m3"), ("resumed", None), ("typing", None)]
-    assert await client.receive_none_of_type("new_message", timeout=0.3), "the live m3 is not delivered again"
+    assert await client.receive_none_of_type("new_message", timeout=0.3), "the live copies are not delivered again"
+
+
+async def test_a_hub_new_to_a_room_orders_even_its_first_messages(ws_connect):
+    """The hub starts a room at the position read when the socket connected, not at whatever
+    message it happens to hear first (a process that just started, or whose last socket in the
+    room had left)."""
+    room_id, owner, messages, [client] = await room_with_messages(ws_connect, 4)
+    await announce(room_id, messages[2], 3)  # 1 and 2 were announced late...
+    await announce(room_id, messages[3], 4)
+    await announce(room_id, messages[1], 2)
+    await announce(room_id, messages[0], 1)  # ... in the wrong order, within the gap wait
+    assert await contents_until_quiet(client) == ["m1", "m2", "m3", "m4"]
