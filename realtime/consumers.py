@@ -15,6 +15,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from accounts.tokens import REVOKED_TOKEN, token_verify
 from chatapp.errors import DomainError, Unauthorized
@@ -138,12 +139,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
         positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
         self.member_room_ids = {str(position.room_id) for position in positions}
-        await self.hub.register(self)
-        await self.hub.subscribe(user_group(self.user_key), self)
-        for position in positions:
-            await self._subscribe(str(position.room_id), position)
-        await self.send_event(events.connected(self.user))
-        transition = await get_presence().connect(self.user_key, self.connection_id)
+        try:
+            await self.hub.register(self)
+            await self.hub.subscribe(user_group(self.user_key), self)
+            for position in positions:
+                await self._subscribe(str(position.room_id), position)
+            await self.send_event(events.connected(self.user))
+            transition = await get_presence().connect(self.user_key, self.connection_id)
+        except RedisError as error:
+            # Redis is away: this socket could not hear its rooms. The client retries and resumes.
+            logger.warning("websocket refused while redis is unavailable", extra={"error": str(error)})
+            await self.close(code=CLOSE_EVENTS_LOST)
+            return
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
 
@@ -152,9 +159,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.auth_deadline.cancel()
         if self.user is None:
             return
-        await self.hub.unregister(self)
         self.subscribed_room_ids.clear()
-        transition = await get_presence().disconnect(self.user_key, self.connection_id)
+        try:
+            await self.hub.unregister(self)
+            transition = await get_presence().disconnect(self.user_key, self.connection_id)
+        except RedisError as error:
+            # Redis is away (the usual reason many sockets close at once). This connection's
+            # presence entry expires by itself, and the hub's sweep then announces the user offline.
+            logger.warning("presence not updated on disconnect", extra={"error": str(error)})
+            return
         if transition.changed:
             await _in_thread(presence_mark_offline)(user_id=self.user.id)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from realtime.frames import text_frame
 from realtime.groups import room_id_of_group
@@ -115,7 +116,12 @@ class Hub:
             del self.members[group]
             self._forget_order(group)
             if self.channel is not None:
-                await self.layer.group_discard(group, self.channel)
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except RedisError as error:
+                    # Redis is away: the membership lapses with the layer's group expiry, and
+                    # after an outage the hub rejoins only the groups it still has sockets for.
+                    logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
 
     async def _read(self) -> None:
         while True:

@@ -60,8 +60,9 @@ def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = N
     try:
         async_to_sync(send_all)()
     except Exception as error:
-        # The write this announces is already committed; clients recover it with `resume`.
-        logger.exception(
+        # The write this announces is already committed; hubs read a missed message back and
+        # clients recover the rest with `resume` (Redis outages log this once per event).
+        logger.warning(
             "realtime publish failed", extra={"groups": groups, "event_type": event["type"], "error": str(error)}
         )
 

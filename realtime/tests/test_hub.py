@@ -6,10 +6,12 @@ import copy
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
 from realtime.groups import room_group
 from realtime.hub import get_hub
+from realtime.presence import get_presence
 from rooms.services import room_create, room_join
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,3 +87,35 @@ async def test_a_gap_the_database_cannot_fill_closes_the_rooms_sockets_so_their_
     # These announcements name no stored messages, so 2 cannot be read back: rather than deliver
     # three without it, the hub closes the socket and the client resumes from the database.
     assert await a.receive_close() == 4503
+
+
+class TestRedisAwayAtEitherEndOfASocket:
+    """Redis going away closes many sockets at once; none of them may end in an exception."""
+
+    @staticmethod
+    def redis_down(*args, **kwargs):
+        raise RedisConnectionError("Connection closed by server.")
+
+    async def test_a_socket_closing_while_redis_is_away_ends_cleanly(self, ws_connect, monkeypatch, caplog):
+        room, (alice,) = await room_with_members(1)
+        client = await ws_connect(alice)
+        hub = get_hub()
+        [socket] = hub.members[room_group(room.id)]
+        monkeypatch.setattr(get_presence(), "disconnect", self._async(self.redis_down))
+        monkeypatch.setattr(hub.layer, "group_discard", self._async(self.redis_down))
+        await client.close()  # raises if the consumer ended in an exception
+        assert "presence not updated on disconnect" in caplog.text
+        assert all(socket not in members for members in hub.members.values()), "no ghost socket left in the hub"
+
+    async def test_a_socket_opening_while_redis_is_away_is_told_to_retry(self, ws_connect, monkeypatch):
+        room, (alice,) = await room_with_members(1)
+        monkeypatch.setattr(get_presence(), "connect", self._async(self.redis_down))
+        client = await ws_connect(alice, expect_ok=False)
+        assert await client.receive_close() == 4503
+
+    @staticmethod
+    def _async(function):
+        async def wrapper(*args, **kwargs):
+            return function(*args, **kwargs)
+
+        return wrapper

@@ -83,12 +83,8 @@ async def test_users_of_a_killed_process_resume_on_the_other_with_nothing_lost(
         assert figures["lost_acknowledged_deliveries"] == 0, figures
         assert figures["duplicates"] == 0, figures
         assert presence_ok and presence_seconds <= PRESENCE_TTL + PRESENCE_REFRESH + 1, figures
-        if figures["out_of_order"]:
-            # Known (docs/reliability.md): the first messages a process's hub sees in a room have
-            # nothing to be ordered against (its per-room sequence starts at the first one that
-            # arrives), so announcements racing there are delivered as they arrive. Resume and
-            # history are in commit order.
-            pytest.xfail(f"live order across processes: {figures['out_of_order']} inversions")
+        # A hub new to a room starts its order at the room's position (realtime.hub.Hub.subscribe).
+        assert figures["out_of_order"] == 0, figures
     finally:
         stop.set()
         sending.clear()
