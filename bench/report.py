@@ -115,6 +115,26 @@ def summary_rows(results: dict) -> list[list[str]]:
             )
             rows.append(["history: p50 / p99 ms", f"{h['p50_ms']:.1f} / {h['p99_ms']:.1f}", "", "", "", "", ""])
             rows.append(["history: SQL queries per request", _fmt(h["queries_per_request"]), "", "", "", "", "≤ 4"])
+            rows.append(
+                ["history: server CPU ms per request", _fmt(h["server_cpu_per_request_ms"]), "", "", "", "", ""]
+            )
+            for key, label in (
+                ("health", "ceiling: `/health` on the same server (no auth, no query), requests/s"),
+                ("asgi_hello", "ceiling: daphne serving a bare ASGI app (no Django), requests/s"),
+            ):
+                if key in h:
+                    ceiling = h[key]
+                    rows.append(
+                        [
+                            label,
+                            f"{_fmt(ceiling['requests_per_s'])} ({ceiling['server_cpu_per_request_ms']:.2f} ms CPU each)",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]
+                    )
     return rows
 
 

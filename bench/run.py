@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -335,9 +336,9 @@ class Bench:
         counted = json.loads(queries.stdout.strip().splitlines()[-1])  # the app logs to stdout too
         target = self.start(target_name)
         try:
-            asyncio.run(http_load(target.port, path, token, concurrency=self.args.http_concurrency, duration=1.0))
+            _run_apart(http_load(target.port, path, token, concurrency=self.args.http_concurrency, duration=1.0))
             before = self.cpu_snapshot(target, None)
-            load = asyncio.run(
+            load = _run_apart(
                 http_load(
                     target.port, path, token, concurrency=self.args.http_concurrency, duration=self.args.http_seconds
                 )
@@ -351,9 +352,33 @@ class Bench:
                 f" p99 {load['p99_ms']:.1f} ms, {load['non_200']} non-200, {counted['queries_per_request']}"
                 f" queries/request, server cpu {load['server_cpu_per_request_ms']:.2f} ms/request"
             )
-            return load
+            # The ceilings of this server process: the cheapest Django response (no auth, no query,
+            # the same middleware), then daphne with no Django at all.
+            load["health"] = self._http_rate(target, "/health", token)
         finally:
             target.stop()
+        bare = servers.start_asgi_hello(self.port(), self.log_dir)
+        try:
+            load["asgi_hello"] = self._http_rate(bare, "/", token)
+        finally:
+            bare.stop()
+        log(
+            f"history/{target_name}: ceilings: /health {load['health']['requests_per_s']:.0f} req/s,"
+            f" bare ASGI app under daphne {load['asgi_hello']['requests_per_s']:.0f} req/s"
+        )
+        return load
+
+    def _http_rate(self, target: servers.Target, path: str, token: str) -> dict:
+        from bench.http_load import http_load
+
+        before = self.cpu_snapshot(target, None)
+        load = _run_apart(
+            http_load(target.port, path, token, concurrency=self.args.http_concurrency, duration=self.args.http_seconds)
+        )
+        load["server_cpu_per_request_ms"] = (
+            self.cpu_delta(before, self.cpu_snapshot(target, None))["server"] * 1000 / max(1, load["requests"])
+        )
+        return load
 
     def run(self) -> dict:
         raise_fd_limit()
@@ -370,6 +395,12 @@ class Bench:
                     result = {"error": repr(error)}
                 self.results["scenarios"][scenario][target_name] = result
         return self.results
+
+
+def _run_apart(coroutine):
+    """`asyncio.run` in a thread of its own: the caller may already be inside an event loop (pytest)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def machine_description(args: argparse.Namespace) -> dict:

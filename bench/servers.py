@@ -156,6 +156,22 @@ def start_websockets(port: int, log_dir: Path) -> Target:
     return target
 
 
+def start_asgi_hello(port: int, log_dir: Path) -> Target:
+    """daphne serving `bench/baselines/asgi_hello.py`: the HTTP server's own ceiling."""
+    target = Target("asgi_hello", port, log_path=log_dir / f"asgi-hello-{port}.log")
+    log = open(target.log_path, "ab")
+    env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
+    target.proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.baselines.asgi_hello:app"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_raise_fd_limit,
+    )
+    _wait_listening(target)
+    return target
+
+
 def start_tutorial(port: int, redis_db: int, prefix: str, log_dir: Path) -> Target:
     target = Target("tutorial", port, log_path=log_dir / f"tutorial-{port}.log")
     log = open(target.log_path, "ab")

@@ -1,4 +1,5 @@
-"""The harness still runs: ~2 seconds of fan-out at a tiny size against chatapp and the websockets baseline."""
+"""The harness still runs: ~2 seconds of fan-out at a tiny size against chatapp and the websockets
+baseline, and a second of REST history with its two ceilings."""
 
 import os
 
@@ -14,11 +15,12 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
     results = run.main(
         [
             "--size", "tiny",
-            "--scenarios", "fanout",
+            "--scenarios", "fanout,history",
             "--targets", "chatapp,websockets",
             "--fanout-rates", "5",
             "--step-seconds", "1",
             "--drain", "1",
+            "--http-seconds", "0.5",
             "--procs", "1",
             "--db", db,
             "--drop-db",
@@ -37,3 +39,9 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
         assert step["delivered"] == step["expected"] == 5 * 20
         assert step["lost"] == 0 and step["duplicates"] == 0
         assert step["p99_ms"] > 0
+    history = results["scenarios"]["history"]["chatapp"]
+    assert "error" not in history, history
+    assert history["requests"] > 0 and history["non_200"] == 0
+    assert history["queries_per_request"] <= 4
+    for ceiling in ("health", "asgi_hello"):
+        assert history[ceiling]["requests"] > 0 and history[ceiling]["non_200"] == 0, history[ceiling]
