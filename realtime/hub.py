@@ -115,9 +115,10 @@ class Hub:
         if not members:
             del self.members[group]
             self._forget_order(group)
-            if self.channel is not None:
+            channel = self.channel
+            if channel is not None:
                 try:
-                    await self.layer.group_discard(group, self.channel)
+                    await self.layer.group_discard(group, channel)
                 except RedisError as error:
                     # Redis is away: the membership lapses with the layer's group expiry, and
                     # after an outage the hub rejoins only the groups it still has sockets for.
@@ -318,14 +319,26 @@ class Hub:
                 logger.warning("hub maintenance failed", extra={"error": str(error)})
 
     async def _stop(self) -> None:
+        """Leaves every group once the last local socket is gone.
+
+        Sockets closing together (a deploy, Redis going away) each end in `unregister`, so this
+        may be entered again while it waits on Redis: the state is taken and cleared first.
+        """
+        channel, groups = self.channel, list(self.members)
+        if channel is None:
+            return
         for task in (self.reader, self.maintenance):
             if task is not None:
                 task.cancel()
-        for group in list(self.members):
-            self._forget_order(group)
-            await self.layer.group_discard(group, self.channel)
-        self.members.clear()
         self.channel = self.reader = self.maintenance = None
+        self.members.clear()
+        for group in groups:
+            self._forget_order(group)
+        for group in groups:
+            try:
+                await self.layer.group_discard(group, channel)
+            except RedisError as error:
+                logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
 
 
 def _matches(missing: list[dict], held: dict[int, dict], *, due: int, last: int) -> bool:

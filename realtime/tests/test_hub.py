@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
-from realtime.groups import room_group
+from realtime.groups import room_group, user_group
 from realtime.hub import get_hub
 from realtime.presence import get_presence
 from rooms.services import room_create, room_join
@@ -119,3 +119,26 @@ class TestRedisAwayAtEitherEndOfASocket:
             return function(*args, **kwargs)
 
         return wrapper
+
+
+async def test_many_sockets_closing_at_once_leave_cleanly(ws_connect):
+    """A deploy or a Redis hiccup closes every socket together; each ends without an exception
+    and the process leaves every group it had joined."""
+    room, members = await room_with_members(12)
+    clients = [await ws_connect(member) for member in members]
+    groups = [room_group(room.id), *(user_group(member.id) for member in members)]
+    assert all([await group_size(group) == 1 for group in groups])
+    await asyncio.gather(*(client.close() for client in clients))  # raises if a consumer raised
+    assert [await group_size(group) for group in groups] == [0] * len(groups)
+    assert get_hub().channel is None
+
+
+async def test_the_hub_stopping_twice_at_once_leaves_every_group_once(ws_connect):
+    """Two sockets' `unregister` can both find the process empty after their awaits and both stop
+    the hub; the second used to leave groups with no channel left (TypeError inside the app)."""
+    room, (alice,) = await room_with_members(1)
+    await ws_connect(alice)
+    hub = get_hub()
+    await asyncio.gather(hub._stop(), hub._stop())
+    assert hub.channel is None and hub.members == {}
+    assert await group_size(room_group(room.id)) == 0
