@@ -104,15 +104,16 @@ def _membership_sql() -> tuple[list[str], list[str], str]:
     return member_names, room_names, sql
 
 
-def _membership_with_room(*, room_id: UUID, user_id: UUID) -> RoomMember | None:
-    """`RoomMember.objects.select_related("room").filter(...).first()` in hand-written SQL.
+def _membership_with_room(*, room_id: UUID, user_id: UUID, lock_room: bool) -> RoomMember | None:
+    """`RoomMember.objects.select_related("room").filter(...).first()` in hand-written SQL
+    (`select_for_update(of=("room",))` too with `lock_room`).
 
-    Every request on a room runs this; the ORM spent ~1 ms of CPU building that query each time,
-    against ~0.1 ms to run it (docs/benchmarks.md).
+    Every request on a room and every message sent runs this; the ORM spent ~1 ms of CPU building
+    that query each time, against ~0.1 ms to run it (docs/benchmarks.md).
     """
     member_names, room_names, sql = _membership_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [room_id, user_id])
+        cursor.execute(sql + (" FOR UPDATE OF r" if lock_room else ""), [room_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -128,8 +129,8 @@ def room_get_member(*, room_id: UUID | str, user: User, lock_room: bool = False)
     until the transaction ends.
     """
     parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
-    if not lock_room and connection.vendor == "postgresql":
-        membership = _membership_with_room(room_id=parsed, user_id=user.id)
+    if connection.vendor == "postgresql":
+        membership = _membership_with_room(room_id=parsed, user_id=user.id, lock_room=lock_room)
     else:
         memberships = RoomMember.objects.select_related("room")
         if lock_room:
