@@ -12,7 +12,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 
 from chatapp.errors import BadRequest, NotFound
-from chatapp.paging import Page, paginate
+from chatapp.paging import Page
 from messaging import rendering
 from messaging.models import MESSAGE_RELATED, Message
 
@@ -57,11 +57,6 @@ def _slice(queryset: QuerySet, limit: int) -> MessageSlice:
     return MessageSlice(items=rows[:limit], has_more=len(rows) > limit)
 
 
-def message_page(*, room_id: UUID, page: int, limit: int) -> Page:
-    """Page `page` of the room's messages, newest first (two queries)."""
-    return paginate(_newest_first(_room_messages(room_id)), page=page, limit=limit)
-
-
 def _older_than(room_id: UUID, before_id: UUID | str) -> QuerySet:
     anchor = _anchor(room_id=room_id, message_id=before_id, name="before")
     older = Q(created_at__lt=anchor.created_at) | Q(created_at=anchor.created_at, id__lt=anchor.id)
@@ -72,11 +67,6 @@ def _newer_than(room_id: UUID, after_id: UUID | str) -> QuerySet:
     anchor = _anchor(room_id=room_id, message_id=after_id, name="after")
     newer = Q(created_at__gt=anchor.created_at) | Q(created_at=anchor.created_at, id__gt=anchor.id)
     return _room_messages(room_id).filter(newer).order_by("created_at", "id")
-
-
-def messages_before(*, room_id: UUID, before_id: UUID | str, limit: int) -> MessageSlice:
-    """Up to `limit` messages older than `before_id`, newest first (scrolling back)."""
-    return _slice(_older_than(room_id, before_id), limit)
 
 
 def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> MessageSlice:
@@ -94,8 +84,9 @@ def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
     return _slice(_newest_first(_room_messages(room_id)), limit)
 
 
-# History pages for REST, already rendered as JSON: the same pages as above, each message as
-# `messaging.serializers.message_json` renders it, without building a model instance per row.
+# History pages for REST, already rendered as JSON: each message as
+# `messaging.serializers.message_json` renders it, without building a model instance per row
+# (messaging.rendering; the ORM path for other databases).
 
 
 @dataclass(frozen=True)
@@ -111,7 +102,7 @@ class RenderedSlice:
 
 
 def message_page_json(*, room_id: UUID, page: int, limit: int) -> RenderedPage:
-    """`message_page`, rendered (one query, two for a page past the last)."""
+    """Page `page` of the room's messages, newest first (one query, two for a page past the last)."""
     offset = (page - 1) * limit
     if rendering.in_database():
         data_json, total = rendering.page_json(room_id=room_id, offset=offset, limit=limit)
@@ -125,12 +116,12 @@ def message_page_json(*, room_id: UUID, page: int, limit: int) -> RenderedPage:
 
 
 def messages_before_json(*, room_id: UUID, before_id: UUID | str, limit: int) -> RenderedSlice:
-    """`messages_before`, rendered."""
+    """Up to `limit` messages older than `before_id`, newest first (scrolling back)."""
     return _rendered_slice(room_id=room_id, anchor_id=before_id, older=True, limit=limit)
 
 
 def messages_after_json(*, room_id: UUID, after_id: UUID | str, limit: int) -> RenderedSlice:
-    """`messages_after`, rendered."""
+    """Up to `limit` messages newer than `after_id`, oldest first (catching up)."""
     return _rendered_slice(room_id=room_id, anchor_id=after_id, older=False, limit=limit)
 
 
