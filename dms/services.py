@@ -11,7 +11,7 @@ from realtime.groups import user_group
 from realtime.publish import publish, publish_many
 from rooms import events as room_events
 from rooms.models import Room, RoomMember
-from rooms.selectors import room_get_for_user
+from rooms.selectors import RoomPosition, room_get_for_user
 
 DM_ROOM_NAME = "Direct message"
 
@@ -61,6 +61,6 @@ def dm_get_or_create(*, user: User, recipient_id: UUID) -> tuple[Room, bool]:
     groups = [user_group(low.id), user_group(high.id)]
     for group in groups:
         # Before dm_created, so both users' sockets already follow the room when they hear of it.
-        publish(group, room_events.room_subscribe(room.id))
+        publish(group, room_events.room_subscribe(room.id, RoomPosition(room.id, 0, None)))
     publish_many(groups, events.dm_created(room_get_for_user(room_id=room.id, user=user), user))
     return room, True

@@ -375,7 +375,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.reject(REVOKED_TOKEN)
         elif event_type == "room_subscribe":
             self.member_room_ids.add(payload["room_id"])
-            await self._subscribe(payload["room_id"])
+            await self._subscribe(payload["room_id"], room_events.position_of(payload))
         elif event_type == "room_unsubscribe":
             self.member_room_ids.discard(payload["room_id"])
             await self._unsubscribe(payload["room_id"])

@@ -6,6 +6,7 @@ from uuid import UUID
 from rest_framework import serializers
 
 from accounts.models import User
+from rooms.selectors import RoomPosition
 
 _datetime = serializers.DateTimeField()
 
@@ -36,9 +37,29 @@ def messages_read(room_id: UUID, user_id: UUID, read_at: datetime) -> dict:
     }
 
 
-def room_subscribe(room_id: UUID) -> dict:
-    """Internal, to a user's group: their open sockets start following this room."""
-    return {"type": "room_subscribe", "payload": {"room_id": str(room_id)}}
+def room_subscribe(room_id: UUID, position: RoomPosition) -> dict:
+    """Internal, to a user's group: their open sockets start following this room.
+
+    It carries the room's stream position, so a process that did not follow the room yet orders
+    its messages from there (realtime.hub) without reading the database in its delivery loop.
+    """
+    last_id = position.last_message_id
+    return {
+        "type": "room_subscribe",
+        "payload": {
+            "room_id": str(room_id),
+            "message_seq": position.message_seq,
+            "last_message_id": str(last_id) if last_id else None,
+        },
+    }
+
+
+def position_of(payload: dict) -> RoomPosition | None:
+    """The stream position a `room_subscribe` payload carries."""
+    if not isinstance(payload.get("message_seq"), int):
+        return None
+    last_id = payload.get("last_message_id")
+    return RoomPosition(UUID(payload["room_id"]), payload["message_seq"], UUID(last_id) if last_id else None)
 
 
 def room_unsubscribe(room_id: UUID) -> dict:

@@ -188,6 +188,18 @@ def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
     return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
 
 
+def room_position(*, room_id: UUID | str) -> RoomPosition | None:
+    """One room's stream position (one query); None if there is no such room."""
+    last_message = Message.objects.filter(room_id=OuterRef("pk")).order_by("-created_at", "-id").values("id")[:1]
+    row = (
+        Room.objects.filter(pk=room_id)
+        .annotate(last_message_id=Subquery(last_message))
+        .values_list("message_seq", "last_message_id")
+        .first()
+    )
+    return None if row is None else RoomPosition(UUID(str(room_id)), row[0], row[1])
+
+
 def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
     try:
         parsed = room_id if isinstance(room_id, UUID) else uuid.UUID(str(room_id))

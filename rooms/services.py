@@ -12,7 +12,14 @@ from realtime.groups import room_group, user_group
 from realtime.publish import publish
 from rooms import events
 from rooms.models import Room, RoomMember
-from rooms.selectors import ROOM_NOT_FOUND, parse_id, room_get_member, room_get_with_membership
+from rooms.selectors import (
+    ROOM_NOT_FOUND,
+    RoomPosition,
+    parse_id,
+    room_get_member,
+    room_get_with_membership,
+    room_position,
+)
 
 CREATABLE_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
 
@@ -30,7 +37,7 @@ def room_create(*, creator: User, name: str, description: str = "", type: str = 
     room = Room.objects.create(name=name, description=description, type=type, created_by=creator)
     RoomMember.objects.create(room=room, user=creator, role=RoomMember.Role.ADMIN)
     room.member_count = 1
-    publish(user_group(creator.id), events.room_subscribe(room.id))
+    publish(user_group(creator.id), events.room_subscribe(room.id, RoomPosition(room.id, 0, None)))
     return room
 
 
@@ -74,7 +81,7 @@ def room_join(*, room_id: UUID | str, user: User) -> bool:
     _, created = RoomMember.objects.get_or_create(room=room, user=user, defaults={"role": RoomMember.Role.MEMBER})
     if created:
         # Subscribe first, so the joiner's own sockets are in the room when user_joined arrives.
-        publish(user_group(user.id), events.room_subscribe(room.id))
+        publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
         publish(room_group(room.id), events.user_joined(room.id, user))
     return created
 
@@ -127,7 +134,7 @@ def room_add_member(*, room_id: UUID | str, actor: User, user_id: UUID) -> RoomM
             added = RoomMember.objects.create(room=room, user=target, role=RoomMember.Role.MEMBER)
     except IntegrityError:
         raise Conflict("User is already a member of this room") from None
-    publish(user_group(target.id), events.room_subscribe(room.id))
+    publish(user_group(target.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
     publish(room_group(room.id), events.user_joined(room.id, target))
     return added
 

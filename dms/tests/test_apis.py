@@ -35,7 +35,8 @@ class TestStart:
             body = start(api_client_for(user), other_user).json()
         for listener in (alices, bobs):
             subscribe, created = listener.events()
-            assert subscribe == {"type": "room_subscribe", "payload": {"room_id": body["id"]}}
+            position = {"room_id": body["id"], "message_seq": 0, "last_message_id": None}
+            assert subscribe == {"type": "room_subscribe", "payload": position}
             assert created["type"] == "dm_created"
             assert created["payload"]["room"] == body
             assert created["payload"]["sender"]["id"] == str(user.id)

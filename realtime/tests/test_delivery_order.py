@@ -23,7 +23,7 @@ from realtime.groups import room_group
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
 from realtime.layers import EVENTS_DROPPED
 from realtime.publish import relay_message
-from rooms.services import room_create
+from rooms.services import room_create, room_join
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -171,4 +171,17 @@ async def test_a_hub_new_to_a_room_orders_even_its_first_messages(ws_connect):
     await announce(room_id, messages[3], 4)
     await announce(room_id, messages[1], 2)
     await announce(room_id, messages[0], 1)  # ... in the wrong order, within the gap wait
+    assert await contents_until_quiet(client) == ["m1", "m2", "m3", "m4"]
+
+
+async def test_a_room_joined_while_connected_is_ordered_from_its_first_message(ws_connect):
+    owner = await database_sync_to_async(User.objects.create_user)("owner", "owner@example.com", "secret123")
+    joiner = await database_sync_to_async(User.objects.create_user)("joiner", "joiner@example.com", "secret123")
+    client = await ws_connect(joiner)
+    room_id = str((await database_sync_to_async(room_create)(creator=owner, name="Later")).id)
+    await database_sync_to_async(room_join)(room_id=room_id, user=joiner)
+    assert (await client.receive_type("user_joined"))["payload"]["room_id"] == room_id  # subscribed
+    messages = await store_unannounced(room_id, owner, 4)
+    for seq in (3, 4, 2, 1):
+        await announce(room_id, messages[seq - 1], seq)
     assert await contents_until_quiet(client) == ["m1", "m2", "m3", "m4"]

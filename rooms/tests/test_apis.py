@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from messaging.models import Message
 from realtime.groups import room_group, user_group
 from rooms.models import Room, RoomMember
 
@@ -55,7 +56,9 @@ class TestCreate:
         mine = published_events(user_group(user.id))
         with django_capture_on_commit_callbacks(execute=True):
             body = api_client_for(user).post("/api/v1/rooms", {"name": "Team", "type": "private"}, format="json").json()
-        assert mine.events() == [{"type": "room_subscribe", "payload": {"room_id": body["id"]}}]
+        assert mine.events() == [
+            {"type": "room_subscribe", "payload": {"room_id": body["id"], "message_seq": 0, "last_message_id": None}}
+        ]
 
     def test_direct_type_is_400(self, api_client_for, user):
         response = api_client_for(user).post("/api/v1/rooms", {"name": "Sneaky", "type": "direct"}, format="json")
@@ -243,14 +246,19 @@ class TestDelete:
 
 class TestJoinLeave:
     def test_join_public_room_announces_subscribe_then_user_joined(
-        self, api_client_for, other_user, room, published_events, django_capture_on_commit_callbacks
+        self, api_client_for, user, other_user, room, published_events, django_capture_on_commit_callbacks
     ):
+        for content in ("one", "two"):
+            api_client_for(user).post(f"/api/v1/rooms/{room.id}/messages", {"content": content}, format="json")
+        last = Message.objects.get(room=room, content="two")
         in_room, bobs = published_events(room_group(room.id)), published_events(user_group(other_user.id))
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = api_client_for(other_user).post(f"/api/v1/rooms/{room.id}/join")
         assert (response.status_code, response.json()) == (200, {"message": "Joined room successfully"})
         assert len(callbacks) == 2
-        assert bobs.events() == [{"type": "room_subscribe", "payload": {"room_id": str(room.id)}}]
+        # The room's position comes along: the joiner's process orders the room's messages from it.
+        position = {"room_id": str(room.id), "message_seq": 2, "last_message_id": str(last.id)}
+        assert bobs.events() == [{"type": "room_subscribe", "payload": position}]
         assert in_room.events() == [
             {
                 "type": "user_joined",
@@ -354,7 +362,8 @@ class TestAddMember:
         assert response.status_code == 201
         body = response.json()
         assert body["user_id"] == str(carol.id) and body["role"] == "member" and body["user"]["username"] == "carol"
-        assert carols.events() == [{"type": "room_subscribe", "payload": {"room_id": str(private_room.id)}}]
+        position = {"room_id": str(private_room.id), "message_seq": 0, "last_message_id": None}
+        assert carols.events() == [{"type": "room_subscribe", "payload": position}]
         assert in_room.events() == [
             {
                 "type": "user_joined",
