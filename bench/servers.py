@@ -128,53 +128,32 @@ def _chatapp_command(port: int) -> list[str]:
     return [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def start_chatapp(port: int, env: dict, app_dir: Path, log_dir: Path) -> Target:
-    target = Target("chatapp", port, log_path=log_dir / f"chatapp-{port}.log")
+def _launch(name: str, port: int, log_path: Path, command: list[str], **popen) -> Target:
+    """Starts one server process, its output in `log_path`, and waits until it listens."""
+    target = Target(name, port, log_path=log_path)
     log = open(target.log_path, "ab")
-    target.proc = subprocess.Popen(
-        _chatapp_command(port),
-        cwd=app_dir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_raise_fd_limit,
-    )
+    target.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_raise_fd_limit, **popen)
     _wait_listening(target)
     return target
+
+
+def start_chatapp(port: int, env: dict, app_dir: Path, log_dir: Path) -> Target:
+    return _launch("chatapp", port, log_dir / f"chatapp-{port}.log", _chatapp_command(port), cwd=app_dir, env=env)
 
 
 def start_websockets(port: int, log_dir: Path) -> Target:
-    target = Target("websockets", port, log_path=log_dir / f"websockets-{port}.log")
-    log = open(target.log_path, "ab")
-    target.proc = subprocess.Popen(
-        [sys.executable, str(BENCH_DIR / "baselines" / "ws_broadcast.py"), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_raise_fd_limit,
-    )
-    _wait_listening(target)
-    return target
+    command = [sys.executable, str(BENCH_DIR / "baselines" / "ws_broadcast.py"), "--port", str(port)]
+    return _launch("websockets", port, log_dir / f"websockets-{port}.log", command)
 
 
 def start_asgi_hello(port: int, log_dir: Path) -> Target:
     """daphne serving `bench/baselines/asgi_hello.py`: the HTTP server's own ceiling."""
-    target = Target("asgi_hello", port, log_path=log_dir / f"asgi-hello-{port}.log")
-    log = open(target.log_path, "ab")
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.baselines.asgi_hello:app"]
     env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
-    target.proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.baselines.asgi_hello:app"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_raise_fd_limit,
-    )
-    _wait_listening(target)
-    return target
+    return _launch("asgi_hello", port, log_dir / f"asgi-hello-{port}.log", command, env=env)
 
 
 def start_tutorial(port: int, redis_db: int, prefix: str, log_dir: Path) -> Target:
-    target = Target("tutorial", port, log_path=log_dir / f"tutorial-{port}.log")
-    log = open(target.log_path, "ab")
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.baselines.tutorial.settings",
@@ -182,24 +161,8 @@ def start_tutorial(port: int, redis_db: int, prefix: str, log_dir: Path) -> Targ
         CHANNEL_PREFIX=f"{prefix}tut",
         PYTHONPATH=str(REPO_DIR),
     )
-    target.proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-v",
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "bench.baselines.tutorial.asgi:application",
-        ],
-        cwd=REPO_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_raise_fd_limit,
-    )
-    _wait_listening(target)
-    return target
+    command = [
+        sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port),
+        "bench.baselines.tutorial.asgi:application",
+    ]  # fmt: skip
+    return _launch("tutorial", port, log_dir / f"tutorial-{port}.log", command, cwd=REPO_DIR, env=env)

@@ -37,21 +37,18 @@ def messages_read(room_id: UUID, user_id: UUID, read_at: datetime) -> dict:
     }
 
 
-def room_subscribe(room_id: UUID, position: RoomPosition) -> dict:
+def room_subscribe(room_id: UUID, position: RoomPosition | None) -> dict:
     """Internal, to a user's group: their open sockets start following this room.
 
     It carries the room's stream position, so a process that did not follow the room yet orders
     its messages from there (realtime.hub) without reading the database in its delivery loop.
+    Without one (the room vanished meanwhile), the first message the process sees sets the order.
     """
-    last_id = position.last_message_id
-    return {
-        "type": "room_subscribe",
-        "payload": {
-            "room_id": str(room_id),
-            "message_seq": position.message_seq,
-            "last_message_id": str(last_id) if last_id else None,
-        },
-    }
+    payload: dict = {"room_id": str(room_id)}
+    if position is not None:
+        last_id = position.last_message_id
+        payload.update(message_seq=position.message_seq, last_message_id=str(last_id) if last_id else None)
+    return {"type": "room_subscribe", "payload": payload}
 
 
 def position_of(payload: dict) -> RoomPosition | None:

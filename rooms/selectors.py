@@ -173,16 +173,20 @@ class RoomPosition:
     last_message_id: UUID | None
 
 
+def _last_message_id(room_ref: str) -> Subquery:
+    newest = Message.objects.filter(room_id=OuterRef(room_ref)).order_by("-created_at", "-id")
+    return Subquery(newest.values("id")[:1])
+
+
 def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
     """Every room the user belongs to with its stream position (one query).
 
     A process that starts relaying a room orders its messages from this position on, so even the
     first messages it relays keep their commit order (realtime.hub).
     """
-    last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
     rows = (
         RoomMember.objects.filter(user_id=user_id)
-        .annotate(last_message_id=Subquery(last_message))
+        .annotate(last_message_id=_last_message_id("room_id"))
         .values_list("room_id", "room__message_seq", "last_message_id")
     )
     return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
@@ -190,10 +194,9 @@ def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
 
 def room_position(*, room_id: UUID | str) -> RoomPosition | None:
     """One room's stream position (one query); None if there is no such room."""
-    last_message = Message.objects.filter(room_id=OuterRef("pk")).order_by("-created_at", "-id").values("id")[:1]
     row = (
         Room.objects.filter(pk=room_id)
-        .annotate(last_message_id=Subquery(last_message))
+        .annotate(last_message_id=_last_message_id("pk"))
         .values_list("message_seq", "last_message_id")
         .first()
     )
