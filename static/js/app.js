@@ -159,8 +159,8 @@ async function loadOlder() {
   conv.loadingOlder = true;
   try {
     const page = await api.messages(roomId, { before: conv.oldestId, limit: PAGE_SIZE });
-    for (const m of page.data || []) store.applyMessage(m);
-    conv.hasMore = (page.data || []).length >= PAGE_SIZE;
+    for (const m of page.data || []) store.applyMessage(m, { quiet: true });
+    conv.hasMore = Boolean(page.has_more);
     if (store.activeRoomId === roomId) messages.render("prepend");
   } catch (error) {
     toast(error.message, "error");
@@ -416,8 +416,12 @@ socket.addEventListener("state", (e) => {
 // ---- store -> views ----------------------------------------------------------------------------
 store.addEventListener("rooms", renderRooms);
 store.addEventListener("message", (e) => {
-  if (e.detail.roomId !== store.activeRoomId) return;
-  messages.render(e.detail.change === "added" ? "append" : "update", { ownNew: e.detail.message.sender_id === store.me.id && e.detail.change === "added" });
+  const { roomId, message, change } = e.detail;
+  if (roomId !== store.activeRoomId) return;
+  // "append" (follow, or offer the "New messages" pill) only for a message that landed at the bottom.
+  const items = store.conversation(roomId).items;
+  const atEnd = change === "added" && items.slice(items.lastIndexOf(message) + 1).every((m) => m.pending);
+  messages.render(atEnd ? "append" : "update", { ownNew: atEnd && message.sender_id === store.me.id });
 });
 store.addEventListener("read", (e) => e.detail.roomId === store.activeRoomId && messages.render());
 store.addEventListener("presence", () => {

@@ -181,8 +181,11 @@ export class Store extends EventTarget {
     return room.name;
   }
 
-  /** Applies one message from REST or the socket; keeps the sidebar preview and unread count. */
-  applyMessage(message, { live = false } = {}) {
+  /**
+   * Applies one message from REST or the socket; keeps the sidebar preview and unread count.
+   * `quiet`: no "message" event (a page of older history is rendered once, by its loader).
+   */
+  applyMessage(message, { live = false, quiet = false } = {}) {
     const conv = this.conversation(message.room_id);
     const change = conv.upsert(message);
     const room = this.rooms.get(message.room_id);
@@ -196,7 +199,7 @@ export class Store extends EventTarget {
         room.unread_count = (room.unread_count || 0) + 1;
       }
     }
-    if (change) this.emit("message", { roomId: message.room_id, message, change });
+    if (change && !quiet) this.emit("message", { roomId: message.room_id, message, change });
     if (room) this.emit("rooms");
     return change;
   }

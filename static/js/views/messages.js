@@ -3,6 +3,7 @@
 import { $, avatar, formatBytes, h, icon, linkify, safeUrl } from "../dom.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
+import { ScrollKeeper } from "./scroll.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const HIGHLIGHT_MS = 2000;
@@ -21,21 +22,7 @@ export class MessageList {
     this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
     this.highlightTimer = null;
     this.expiryTimer = null;
-    this.observer = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) this.handlers.onLoadOlder();
-      },
-      { root: this.scroller, rootMargin: "200px 0px 0px 0px" },
-    );
-    this.observer.observe(this.sentinel);
-    this.pinned = true; // following the newest message (at the bottom) or reading further up
-    this.scroller.addEventListener("scroll", () => {
-      this.pinned = this.isNearBottom();
-      if (this.pinned) this.jump.hidden = true;
-    });
-    // An image that finishes loading grows its message: stay at the bottom if we were there.
-    this.list.addEventListener("load", () => this.pinned && this.scrollToBottom(), true);
-    this.jump.addEventListener("click", () => this.scrollToBottom(true));
+    this.scroll = new ScrollKeeper({ scroller: this.scroller, list: this.list, sentinel: this.sentinel, jump: this.jump, onLoadOlder });
   }
 
   open(roomId) {
@@ -44,29 +31,16 @@ export class MessageList {
     this.editingId = null;
     this.highlightId = null;
     clearTimeout(this.highlightTimer);
-    this.pinned = true;
     this.list.replaceChildren();
-    this.jump.hidden = true;
-  }
-
-  isNearBottom() {
-    const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < 120;
-  }
-
-  scrollToBottom(smooth = false) {
-    this.pinned = true;
-    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "auto" });
-    this.jump.hidden = true;
+    this.scroll.reset();
   }
 
   /** Re-renders the list, reusing unchanged message elements. `mode`: "append" | "prepend" | "update". */
   render(mode = "update", { ownNew = false } = {}) {
     if (!this.roomId) return;
     const conv = this.store.conversation(this.roomId);
-    const wasNearBottom = this.pinned || this.isNearBottom();
-    const beforeHeight = this.scroller.scrollHeight;
-    const beforeTop = this.scroller.scrollTop;
+    const wasNearBottom = this.scroll.pinned || this.scroll.isNearBottom();
+    const anchor = mode === "prepend" ? this.scroll.anchor() : null;
 
     const isDm = this.store.rooms.get(this.roomId)?.type === "direct";
     const now = Date.now();
@@ -113,10 +87,11 @@ export class MessageList {
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
 
-    if (mode === "initial") this.scrollToBottom();
-    else if (mode === "prepend") this.scroller.scrollTop = this.scroller.scrollHeight - beforeHeight + beforeTop;
+    if (mode === "initial") this.scroll.scrollToBottom();
+    else if (mode === "prepend") this.scroll.restore(anchor);
     else if (mode === "append") {
-      if (wasNearBottom || ownNew) this.scrollToBottom();
+      // Only for a message that arrived at the bottom (the caller says so): older pages never.
+      if (wasNearBottom || ownNew) this.scroll.scrollToBottom();
       else this.jump.hidden = false;
     }
 
