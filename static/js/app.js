@@ -7,6 +7,7 @@ import { Store, typingText } from "./store.js";
 import { applyTheme } from "./theme.js";
 import { lastSeenText } from "./time.js";
 import { Composer } from "./views/composer.js";
+import { showConnection } from "./views/connection.js";
 import { confirmDialog, openImage, setupBrowse, setupCreateRoom, setupMembers } from "./views/dialogs.js";
 import { MessageList } from "./views/messages.js";
 import { setupSettings } from "./views/settings.js";
@@ -282,8 +283,17 @@ async function post(message) {
   } catch (error) {
     if (!message.pending) return; // the socket echo already confirmed it
     message.failed = true;
+    // Lost on the way (offline, a server restarting): sent again once the socket is back.
+    message.retryable = error.status === 0 || error.status >= 500;
     store.emit("message", { roomId: message.room_id, message, change: "updated" });
     toast(error.message, "error");
+  }
+}
+
+/** Every message that failed for want of a connection, again, with the same client_msg_id. */
+function resendFailed() {
+  for (const conv of store.conversations.values()) {
+    for (const message of conv.items) if (message.failed && message.retryable) deliver(message);
   }
 }
 
@@ -399,19 +409,10 @@ socket.addEventListener("event", (e) => {
 // away (or between the page load and now) comes back once, in order.
 socket.addEventListener("ready", () => {
   everOpen = true;
+  resendFailed();
 });
 
-socket.addEventListener("state", (e) => {
-  const { state, attempt } = e.detail;
-  const dot = $("#conn-dot");
-  dot.dataset.state = state;
-  dot.setAttribute("aria-label", state === "open" ? "Connected" : state === "reconnecting" ? "Reconnecting" : "Connecting");
-  dot.title = dot.getAttribute("aria-label");
-  const banner = $("#conn-banner");
-  const show = state === "reconnecting" && (everOpen || attempt >= 4);
-  banner.hidden = !show;
-  banner.querySelector("[data-text]").textContent = everOpen ? "Reconnecting…" : "Can't reach the chat server. Retrying…";
-});
+socket.addEventListener("state", (e) => showConnection(e.detail, everOpen));
 
 // ---- store -> views ----------------------------------------------------------------------------
 store.addEventListener("rooms", renderRooms);
