@@ -42,3 +42,30 @@ def test_a_long_preview_truncates_and_nothing_scrolls_sideways_on_a_phone(new_pa
     page.get_by_role("button", name="Settings").click()
     expect(page.locator("#settings-dialog")).to_be_visible()
     assert_fits_phone(page)
+
+
+ARABIC = "مرحبا بكم في الغرفة"
+HEBREW = "שלום לכולם"
+
+DIRECTION = "el => getComputedStyle(el).direction"
+
+
+def test_arabic_and_hebrew_run_right_to_left_in_messages_previews_and_names(new_page, api):
+    owner, guest = api.register("rtl"), api.register("ltr")
+    room = room_with(api, owner, f"غرفة {owner['username'][-4:]}", "hello in English first", ARABIC)
+    assert api.call("POST", f"/rooms/{room['id']}/join", token=guest["token"])[0] in (200, 201)
+    assert api.call("POST", f"/rooms/{room['id']}/messages", {"content": HEBREW}, token=guest["token"])[0] == 201
+    page = new_page(guest)
+    item = page.locator(f'.conv-item[data-room-id="{room["id"]}"]')
+    expect(item.locator(".conv-preview")).to_contain_text(HEBREW)
+    assert item.locator(".conv-name").evaluate(DIRECTION) == "rtl"
+    assert item.locator(".conv-preview bdi").evaluate(DIRECTION) == "rtl"
+    item.click()
+    expect(page.locator("#conv-title")).to_contain_text("غرفة")
+    assert page.locator("#conv-title").evaluate(DIRECTION) == "rtl"
+    for text in (ARABIC, HEBREW):
+        shown = page.locator(".msg-text", has_text=text)
+        expect(shown).to_be_visible()
+        assert shown.evaluate(DIRECTION) == "rtl", text
+    assert page.locator(".msg-text", has_text="hello in English first").evaluate(DIRECTION) == "ltr"
+    screenshot(page, "rtl-messages.png")

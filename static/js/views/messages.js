@@ -123,7 +123,7 @@ export class MessageList {
       li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
     }
     const col = h("div", { class: "msg-col" });
-    if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender" }, sender.username));
+    if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender", dir: "auto" }, sender.username));
     const bubble = h("div", { class: "bubble" });
 
     if (message.reply_to && !message.is_deleted) {
@@ -132,8 +132,8 @@ export class MessageList {
         h(
           "button",
           { type: "button", class: "reply-quote", "aria-label": `Reply to ${quoted.sender?.username || "message"}: jump to original`, onclick: () => this.jumpTo(quoted.id) },
-          h("strong", {}, quoted.sender?.username || ""),
-          h("span", {}, quoted.content || "Attachment"),
+          h("strong", { dir: "auto" }, quoted.sender?.username || ""),
+          h("span", { dir: "auto" }, quoted.content || "Attachment"),
         ),
       );
     }
@@ -147,7 +147,7 @@ export class MessageList {
       if (attachment) bubble.append(attachment);
       const text = message.content || "";
       if (text && !(message.type !== "text" && text === message.file_name)) {
-        bubble.append(h("p", { class: "msg-text" }, linkify(text)));
+        bubble.append(h("p", { class: "msg-text", dir: "auto" }, linkify(text)));
       }
     }
 
