@@ -379,13 +379,7 @@ const handlers = {
     store.removeRoom(room_id);
   },
   profile_updated(user) {
-    if (user.id === store.me.id) {
-      Object.assign(store.me, user);
-      renderMe();
-    }
-    for (const room of store.rooms.values()) if (room.other_user?.id === user.id) Object.assign(room.other_user, user);
-    for (const list of store.members.values()) if (list.get(user.id)?.user) Object.assign(list.get(user.id).user, user);
-    renderRooms();
+    store.applyProfile(user);
   },
   resumed({ truncated = [] }) {
     // More than the replay limit missed in a room: page the rest over REST, from where it stopped.
@@ -431,6 +425,10 @@ store.addEventListener("presence", () => {
 });
 store.addEventListener("members", (e) => e.detail.roomId === store.activeRoomId && renderHeader());
 store.addEventListener("typing", (e) => e.detail.roomId === store.activeRoomId && renderTyping());
+store.addEventListener("profile", (e) => {
+  if (e.detail.userId === store.me.id) renderMe();
+  if (store.activeRoomId) messages.render();
+});
 
 // ---- page chrome -------------------------------------------------------------------------------
 function setupChrome() {
@@ -493,7 +491,7 @@ function setupChrome() {
     store,
     onProfile: (me) => {
       store.me = me;
-      renderMe();
+      store.applyProfile(me);
     },
     onLogout: logout,
   });

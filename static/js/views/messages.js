@@ -72,7 +72,7 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
+      const key = [message.sender?.username, message.sender?.avatar, message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
         entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
