@@ -121,6 +121,13 @@ async function refreshRooms() {
   store.setRooms(rooms?.data || [], dms?.data || []);
 }
 
+// A burst of deletions in rooms never opened here: one fresh room list (with the server's counts).
+let recountTimer = null;
+function recountSoon() {
+  clearTimeout(recountTimer);
+  recountTimer = setTimeout(refreshRooms, 300);
+}
+
 function softFail(error) {
   // Lists that fail to load (server part unavailable) leave the sidebar empty, not the app broken.
   console.warn("load failed:", error.message);
@@ -212,7 +219,7 @@ function markReadSoon() {
   const roomId = store.activeRoomId;
   if (!roomId || !store.isVisible(roomId)) return;
   const room = store.rooms.get(roomId);
-  if (room) room.unread_count = 0;
+  if (room) store.clearUnread(room);
   renderRooms();
   clearTimeout(readTimer);
   readTimer = setTimeout(() => api.markRead(roomId).catch(() => {}), 250);
@@ -340,6 +347,7 @@ const handlers = {
     store.applyMessage(m);
   },
   delete_message({ id, room_id }) {
+    if (store.deletionNeedsRecount(room_id, id)) recountSoon();
     applyDeleted(room_id, id);
   },
   typing({ room_id, user_id, username }) {

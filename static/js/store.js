@@ -29,8 +29,12 @@ export class Store extends EventTarget {
 
   setRooms(rooms, dms = []) {
     const others = new Map(dms.map((d) => [d.room?.id || d.room_id, d.other_user]));
+    const before = this.rooms;
     this.rooms = new Map();
     for (const room of rooms) {
+      // Messages counted live are in the server's fresh count too: their deletion still takes them off.
+      const counted = before.get(room.id)?.unreadIds;
+      if (room.unread_count && counted) room.unreadIds = counted;
       if (room.type === "direct" && others.has(room.id)) room.other_user = others.get(room.id);
       this.rooms.set(room.id, room);
       if (room.other_user) this.presence.set(room.other_user.id, Boolean(room.other_user.is_online));
@@ -89,13 +93,32 @@ export class Store extends EventTarget {
         room.last_message = message;
         room.last_message_at = message.created_at;
       }
-      if (live && change === "added" && message.sender_id !== this.me?.id && !this.isVisible(message.room_id)) {
+      // The server's unread_count: others' messages (a sender, not me), not deleted. The ids counted
+      // here let a later deletion take its message back off the count.
+      if (live && change === "added" && countsAsUnread(message, this.me) && !this.isVisible(message.room_id)) {
         room.unread_count = (room.unread_count || 0) + 1;
+        (room.unreadIds ||= new Set()).add(message.id);
       }
+      if (message.is_deleted && room.unreadIds?.delete(message.id)) room.unread_count = Math.max(0, (room.unread_count || 0) - 1);
     }
     if (change && !quiet) this.emit("message", { roomId: message.room_id, message, change });
     if (room) this.emit("rooms");
     return change;
+  }
+
+  /** Everything in the room read: no badge, nothing counted. */
+  clearUnread(room) {
+    room.unread_count = 0;
+    room.unreadIds?.clear();
+  }
+
+  /**
+   * Whether the deletion of message `id` may change the room's unread count in a way only the
+   * server can say: the message was never loaded here (an unopened room), yet the badge shows.
+   */
+  deletionNeedsRecount(roomId, id) {
+    const room = this.rooms.get(roomId);
+    return Boolean(room?.unread_count) && !this.conversations.get(roomId)?.byId.has(id) && !this.isVisible(roomId);
   }
 
   isVisible(roomId) {
@@ -145,7 +168,7 @@ export class Store extends EventTarget {
     else if (members) members.set(userId, { user_id: userId, read_at: readAt });
     const room = this.rooms.get(roomId);
     if (room && room.type === "direct" && userId !== this.me?.id) room.partner_read_at = readAt;
-    if (userId === this.me?.id && room) room.unread_count = 0;
+    if (userId === this.me?.id && room) this.clearUnread(room);
     this.emit("read", { roomId, userId });
     this.emit("rooms");
   }
@@ -209,6 +232,10 @@ export class Store extends EventTarget {
     }
     return points;
   }
+}
+
+function countsAsUnread(message, me) {
+  return !message.is_deleted && Boolean(message.sender_id) && message.sender_id !== me?.id;
 }
 
 export function typingText(names) {

@@ -69,3 +69,51 @@ def test_a_new_avatar_replaces_the_old_one_everywhere_without_a_reload(new_page,
     dm_entry.click()
     expect(page.locator("#conv-title")).to_have_text(bob["username"])
     expect(page.locator("#conv-avatar img")).to_have_count(1)
+
+
+def unread_on_server(api, user, room_id) -> int:
+    status, body = api.call("GET", "/rooms/me", token=user["token"])
+    assert status == 200, body
+    return next(room["unread_count"] for room in body["data"] if room["id"] == room_id)
+
+
+def test_deleted_messages_leave_the_unread_count_live_as_after_a_reload(new_page, api):
+    alice, bob = api.register("alice"), api.register("bob")
+    rooms = {}
+    for name in ("here", "there"):
+        status, rooms[name] = api.call(
+            "POST", "/rooms", {"name": f"{name}-{alice['username'][-6:]}"}, token=alice["token"]
+        )
+        assert status == 201, rooms[name]
+    there = rooms["there"]["id"]
+    assert api.call("POST", f"/rooms/{there}/join", token=bob["token"])[0] in (200, 201)
+
+    def post(text):
+        status, message = api.call("POST", f"/rooms/{there}/messages", {"content": text}, token=bob["token"])
+        assert status == 201, message
+        return message["id"]
+
+    def delete(message_id):
+        assert api.call("DELETE", f"/messages/{message_id}", token=bob["token"])[0] in (200, 204)
+
+    # Two unread before the page loads (never loaded into it), then one of them deleted.
+    post("before 1")
+    early = post("before 2")
+    page = new_page(alice)
+    expect(page.locator("#conn-dot")).to_have_attribute("data-state", "open")
+    page.locator(f'.conv-item[data-room-id="{rooms["here"]["id"]}"]').click()
+    badge = page.locator(f'.conv-item[data-room-id="{there}"] .badge')
+    expect(badge).to_have_text("2")
+    delete(early)
+    expect(badge).to_have_text("1")
+
+    # Two more arrive live, one is deleted.
+    post("live 1")
+    late = post("live 2")
+    expect(badge).to_have_text("3")
+    delete(late)
+    expect(badge).to_have_text("2")
+    assert unread_on_server(api, alice, there) == 2
+
+    page.reload()
+    expect(page.locator(f'.conv-item[data-room-id="{there}"] .badge')).to_have_text("2")
