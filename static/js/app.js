@@ -18,7 +18,7 @@ const store = new Store();
 const socket = new ChatSocket({
   getToken,
   resumePoints: () => store.resumePoints(),
-  onUnauthorized: async (usedToken) => Boolean(await tokenRefused(usedToken)),
+  onUnauthorized: async (usedToken, reason) => Boolean(await tokenRefused(usedToken, reason)),
 });
 let everOpen = false;
 

@@ -33,7 +33,7 @@ async function probeRefusal() {
 export class ChatSocket extends EventTarget {
   /**
    * getToken() -> the token to authenticate with; resumePoints() -> {room_id: last id or null};
-   * onUnauthorized(usedToken) -> a promise of true to reconnect (the token was replaced meanwhile).
+   * onUnauthorized(usedToken, reason) -> a promise of true to reconnect (the token was replaced meanwhile).
    */
   constructor({ getToken, resumePoints = () => ({}), url = null, onUnauthorized = async () => false }) {
     super();
@@ -89,6 +89,7 @@ export class ChatSocket extends EventTarget {
       return;
     }
     const { type, payload = {} } = frame || {};
+    if (type === "error") ws.refusal = payload.error; // the server says why before closing with 4401
     if (type === "auth_required") {
       ws.usedToken = this.getToken();
       ws.send(JSON.stringify({ type: "auth", payload: { token: ws.usedToken } }));
@@ -120,7 +121,7 @@ export class ChatSocket extends EventTarget {
       // Refused token. A password change in this tab revokes it on purpose and hands us a fresh
       // one: then reconnect at once; otherwise the session is over.
       this.setState("reconnecting");
-      Promise.resolve(this.onUnauthorized(ws.usedToken)).then((again) => {
+      Promise.resolve(this.onUnauthorized(ws.usedToken, ws.refusal || event.reason)).then((again) => {
         if (again && !this.stopped && !this.ws) this.connect();
         else if (!again) this.setState("closed");
       });
