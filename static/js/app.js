@@ -2,6 +2,7 @@
 import { ApiError, api } from "./api.js";
 import { clearToken, getToken, goToLogin, tokenRefused } from "./auth.js";
 import { $, fillAvatar, toast } from "./dom.js";
+import { Outbox } from "./outbox.js";
 import { ChatSocket } from "./socket.js";
 import { Store, typingText } from "./store.js";
 import { applyTheme } from "./theme.js";
@@ -15,6 +16,7 @@ import { renderSidebar, setupUserSearch } from "./views/sidebar.js";
 
 const PAGE_SIZE = 30;
 const store = new Store();
+const outbox = new Outbox(store);
 const socket = new ChatSocket({
   getToken,
   resumePoints: () => store.resumePoints(),
@@ -22,22 +24,13 @@ const socket = new ChatSocket({
 });
 let everOpen = false;
 
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
 // ---- rendering glue ----------------------------------------------------------------------------
 const messages = new MessageList({
   store,
   onReply: (m) => composer.setReply(m),
   onEdit: editMessage,
   onDelete: deleteMessage,
-  onRetry: (m) => deliver(m),
+  onRetry: (m) => outbox.deliver(m),
   onLoadOlder: loadOlder,
   onOpenImage: openImage,
 });
@@ -226,82 +219,14 @@ function markReadSoon() {
 }
 
 // ---- sending -----------------------------------------------------------------------------------
-function optimistic(roomId, fields, replyTo) {
-  const clientId = uuid();
-  const message = {
-    id: `pending-${clientId}`,
-    room_id: roomId,
-    sender_id: store.me.id,
-    sender: { id: store.me.id, username: store.me.username, avatar: store.me.avatar },
-    content: "",
-    type: "text",
-    file_url: null,
-    file_name: null,
-    file_size: null,
-    is_edited: false,
-    is_deleted: false,
-    reply_to_id: replyTo?.id || null,
-    reply_to: replyTo ? { id: replyTo.id, content: replyTo.content, sender: replyTo.sender } : null,
-    client_msg_id: clientId,
-    created_at: new Date().toISOString(),
-    updated_at: null,
-    pending: true,
-    ...fields,
-  };
-  store.applyMessage(message);
-  if (store.activeRoomId === roomId) messages.render("append", { ownNew: true });
-  deliver(message);
-}
-
 function sendText(content, replyTo) {
-  if (store.activeRoomId) optimistic(store.activeRoomId, { content }, replyTo);
+  if (store.activeRoomId) outbox.send(store.activeRoomId, { content }, replyTo);
 }
 
 function sendFile(result, caption, replyTo) {
   if (!store.activeRoomId) return;
   const type = result.is_image ? "image" : result.is_audio ? "audio" : "file";
-  optimistic(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
-}
-
-// One send at a time per room, in the order they were written: the server stamps created_at when
-// it stores a message, so concurrent requests could land (and show, for everyone) out of order.
-const sendQueues = new Map(); // roomId -> promise of the last queued send
-
-/** Sends (or re-sends) a pending message; the same client_msg_id makes a retry safe. */
-function deliver(message) {
-  message.failed = false;
-  message.pending = true;
-  store.emit("message", { roomId: message.room_id, message, change: "updated" });
-  const roomId = message.room_id;
-  const queued = (sendQueues.get(roomId) || Promise.resolve()).then(() => post(message));
-  sendQueues.set(roomId, queued);
-  queued.then(() => sendQueues.get(roomId) === queued && sendQueues.delete(roomId));
-  return queued;
-}
-
-async function post(message) {
-  if (!message.pending) return; // already confirmed by its echo
-  const payload = { content: message.content, type: message.type, client_msg_id: message.client_msg_id };
-  if (message.reply_to_id) payload.reply_to_id = message.reply_to_id;
-  if (message.file_url) Object.assign(payload, { file_url: message.file_url, file_name: message.file_name, file_size: message.file_size });
-  try {
-    const saved = await api.sendMessage(message.room_id, payload);
-    store.applyMessage(saved);
-  } catch (error) {
-    if (!message.pending) return; // the socket echo already confirmed it
-    message.failed = true;
-    // Lost on the way (offline, a server restarting): sent again once the socket is back.
-    message.retryable = error.status === 0 || error.status >= 500;
-    store.emit("message", { roomId: message.room_id, message, change: "updated" });
-    toast(error.message, "error");
-  }
-}
-
-/** Every message that failed for want of a connection, again, with the same client_msg_id. */
-function resendFailed() {
-  for (const conv of store.conversations.values()) {
-    for (const message of conv.items) if (message.failed && message.retryable) deliver(message);
-  }
+  outbox.send(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
 }
 
 function onTyping(active) {
@@ -411,7 +336,7 @@ socket.addEventListener("event", (e) => {
 // away (or between the page load and now) comes back once, in order.
 socket.addEventListener("ready", () => {
   everOpen = true;
-  resendFailed();
+  outbox.resendFailed();
 });
 
 socket.addEventListener("state", (e) => showConnection(e.detail, everOpen));

@@ -32,7 +32,7 @@ def test_scrolling_to_the_top_reaches_the_first_of_250_messages(new_page, api):
     owner, room = room_with_history(api)
     page = new_page(owner)
     page.locator(f'.conv-item[data-room-id="{room["id"]}"]').click()
-    expect(page.get_by_text(f"message {COUNT}", exact=True)).to_be_visible()
+    expect(page.locator("#message-list").get_by_text(f"message {COUNT}", exact=True)).to_be_visible()
     scroller = page.locator("#messages")
     sentinel = page.locator("#history-sentinel")
     loaded = page.locator(".msg").count()
@@ -50,7 +50,7 @@ def test_scrolling_to_the_top_reaches_the_first_of_250_messages(new_page, api):
             assert at_top in page.evaluate(VISIBLE), f"after loading {now} the view jumped away from {at_top!r}"
         loaded = now
     scroller.evaluate("el => { el.scrollTop = 0; }")
-    expect(page.get_by_text("message 1", exact=True)).to_be_in_viewport()
+    expect(page.locator("#message-list").get_by_text("message 1", exact=True)).to_be_in_viewport()
     expect(sentinel.locator(".spinner")).to_be_hidden()
     expect(sentinel).to_contain_class("is-done")
     assert page.locator(".msg").count() == COUNT
@@ -62,4 +62,4 @@ def test_scrolling_to_the_top_reaches_the_first_of_250_messages(new_page, api):
     api.call("POST", f"/rooms/{room['id']}/messages", {"content": "a new one"}, token=other["token"])
     expect(page.locator("#jump-latest")).to_be_visible()
     page.locator("#jump-latest").click()
-    expect(page.get_by_text("a new one", exact=True)).to_be_in_viewport()
+    expect(page.locator("#message-list").get_by_text("a new one", exact=True)).to_be_in_viewport()
