@@ -9,6 +9,8 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import screenshot
+
 pytestmark = pytest.mark.e2e
 
 
@@ -69,6 +71,7 @@ def test_a_refused_socket_shows_the_banner_saying_the_server_refused(refusing_or
     expect(banner).to_be_visible(timeout=20_000)
     expect(banner).to_contain_text("refused")
     expect(page.locator("#conn-dot")).to_have_attribute("data-state", "reconnecting")
+    screenshot(page, "connection-refused.png")
 
 
 def test_an_unreachable_server_shows_the_cant_reach_banner(refusing_origin):
