@@ -288,8 +288,10 @@ SECURE_REDIRECT_EXEMPT = [r"^health(/ready)?$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _HTTPS_ONLY else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS_ONLY)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS_ONLY)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS_ONLY)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS_ONLY)
+# Cookies follow the HTTPS choice: a Secure cookie is never sent back over plain HTTP, so on a
+# plain-HTTP deployment (SECURE_SSL_REDIRECT=false) the admin's CSRF check could never pass.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 
 # The web client's pages: no inline scripts or styles, sockets and fetches to this origin only,
 # uploads previewed from blob:/data: URLs. The API, admin and media set (or need) their own policy.
