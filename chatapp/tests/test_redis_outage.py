@@ -1,21 +1,24 @@
-"""A live `serve` whose Redis goes away: the rate limiter never turns the outage into 500s.
+"""Redis going away under a live `serve`: the rate limiter never turns the outage into 500s.
 
 The API fails open (its calls need a valid token), register and login fail closed with 503 and
 Retry-After (the per-IP limit is what slows a password guesser down), the outage is logged in a
-couple of lines rather than one per request, and what users write meanwhile is kept.
+couple of lines rather than one per request, and what users write meanwhile is kept. The last
+test replays a five-minute outage in-process against a fake clock to count the log lines.
 """
 
 import json
 import time
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
+from django.test import Client
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from chatapp import middleware
 from realtime.tests.live_servers import LiveServer, start_server
 from tests.chaos.services import PrivateRedis
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "outage-pass-123"
 
@@ -51,6 +54,7 @@ def redis_server():
     redis.stop()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_with_redis_down_the_api_answers_without_500s_and_keeps_what_is_written(tmp_path, redis_server):
     server = start_server(tmp_path, REDIS_URL=redis_server.url, RATE_LIMIT_AUTH="10/m", RATE_LIMIT_API="10000/m")
     try:
@@ -103,3 +107,31 @@ def test_with_redis_down_the_api_answers_without_500s_and_keeps_what_is_written(
         assert back[0]["requests_since_last_line"] >= 1
     finally:
         server.terminate()
+
+
+def test_a_long_outage_logs_a_warning_per_interval_not_per_request(monkeypatch, settings, caplog):
+    settings.RATE_LIMIT_LOG_SECONDS, settings.RATE_LIMIT_RETRY_SECONDS = 60, 2
+    now = [1000.0]
+    monkeypatch.setattr(middleware, "time", SimpleNamespace(monotonic=lambda: now[0], perf_counter=lambda: now[0]))
+    calls = []
+
+    def unreachable(*args, **kwargs):
+        calls.append(now[0])
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(middleware, "get_usage", unreachable)
+    client = Client()
+    # Five minutes of one request a second while Redis is away.
+    for _ in range(300):
+        assert client.get("/api/v1/users/search").status_code == 401  # unlimited: on to the view
+        now[0] += 1
+    monkeypatch.setattr(middleware, "get_usage", lambda *args, **kwargs: {"should_limit": False})
+    assert client.get("/api/v1/users/search").status_code == 401
+
+    lines = [record for record in caplog.records if record.name == "chatapp.errors"]
+    assert [record.getMessage().split(":")[0] for record in lines] == ["rate limiter unavailable"] * 5 + [
+        "rate limiter available again"
+    ]
+    assert all(record.levelname == "WARNING" for record in lines)
+    assert sum(record.requests_since_last_line for record in lines) == 300
+    assert len(calls) == 150  # Redis asked once per 2 s retry interval, not on every request
