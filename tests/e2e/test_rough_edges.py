@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import screenshot
+
 pytestmark = pytest.mark.e2e
 
 
@@ -39,3 +41,119 @@ def test_the_design_font_is_bundled_and_loads_without_the_network(new_page, chat
     response = page.request.get("/static/fonts/inter-latin-wght-normal.woff2")
     assert response.status == 200 and response.body()[:4] == b"wOF2"
     assert page.request.get("/static/fonts/Inter-OFL.txt").status == 200
+
+
+def send(page, text):
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def bubble(page, text):
+    exact = re.compile(f"^{re.escape(text)}$")
+    return page.locator(".msg").filter(has=page.locator(".msg-text", has_text=exact))
+
+
+def own_room(page, api, user, name):
+    status, room = api.call("POST", "/rooms", {"name": name}, token=user["token"])
+    assert status == 201, room
+    page.reload()
+    page.locator(".conv-item").filter(has_text=name).click()
+    expect(page.locator("#conv-title")).to_have_text(name)
+    return room
+
+
+def test_a_long_paste_is_kept_whole_counted_and_refused_with_the_reason(new_page, api):
+    user = api.register("paste")
+    page = connected(new_page(user))
+    room = own_room(page, api, user, f"paste-{user['username'][-6:]}")
+    box = page.get_by_label("Message", exact=True)
+    counter = page.locator("#composer-count")
+    expect(counter).to_be_hidden()
+
+    pasted = ("All of the release notes, pasted at once. " * 200)[:5400]
+    box.focus()
+    page.keyboard.insert_text(pasted)  # what a paste does: one insertion, subject to maxlength
+    assert len(box.input_value()) == 5400  # nothing cut
+    expect(counter).to_have_text("5,400 / 2,000 · 3,400 too many")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#history-sentinel")).to_have_class(re.compile("is-done"))
+    screenshot(page, "composer-too-long.png")
+    box.press("Enter")
+    expect(page.locator(".toast-error")).to_contain_text("This message is 5,400 characters long; the limit is 2,000.")
+    assert len(box.input_value()) == 5400  # refused, not sent and not lost
+    status, body = api.call("GET", f"/rooms/{room['id']}/messages", token=user["token"])
+    assert status == 200 and body["data"] == [], body
+
+    box.fill(pasted[:1900].strip())
+    expect(counter).to_have_text(re.compile(r"^1,[89]\d\d / 2,000$"))
+    box.press("Enter")
+    expect(bubble(page, pasted[:1900].strip())).to_be_visible()
+    expect(counter).to_be_hidden()
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_arrow_up_in_an_empty_composer_edits_my_last_message_while_the_rule_allows(new_page, api):
+    user = api.register("arrow")
+    page = connected(new_page(user, install_clock=True))
+    own_room(page, api, user, f"arrow-{user['username'][-6:]}")
+    box = page.get_by_label("Message", exact=True)
+    send(page, "first thought")
+    send(page, "second thoguht")
+    last = bubble(page, "second thoguht")
+    expect(last).not_to_have_attribute("data-id", re.compile("^pending-"))
+    last = page.locator(f'.msg[data-id="{last.get_attribute("data-id")}"]')
+
+    box.fill("draft")
+    box.press("ArrowUp")  # with text in the box, Arrow-Up only moves the caret
+    expect(page.get_by_role("textbox", name="Edit message")).to_have_count(0)
+    box.fill("")
+    box.press("ArrowUp")
+    editor = last.get_by_role("textbox", name="Edit message")
+    expect(editor).to_be_focused()
+    expect(editor).to_have_value("second thoguht")
+    editor.fill("second thought")
+    editor.press("Enter")
+    expect(last.locator(".msg-text")).to_have_text("second thought")
+    expect(last.locator(".edited")).to_have_text("(edited)")
+    expect(box).to_be_focused()
+
+    # Past the 3-minute window the server refuses an edit, so Arrow-Up leaves the message alone.
+    page.clock.fast_forward("03:01")
+    expect(last.get_by_role("button", name="Edit message")).to_have_count(0)
+    box.press("ArrowUp")
+    expect(page.get_by_role("textbox", name="Edit message")).to_have_count(0)
+
+
+def test_a_voice_note_shows_its_recording_time_and_then_its_file_name(new_page, api):
+    user = api.register("voice")
+    page = connected(new_page(user))
+    page.context.grant_permissions(["microphone"])
+    own_room(page, api, user, f"voice-{user['username'][-6:]}")
+    timer = page.get_by_role("timer", name="Recording time")
+    expect(timer).to_be_hidden()
+    page.get_by_role("button", name="Record a voice note").click()
+    expect(timer).to_have_text("0:00")
+    expect(timer).to_have_text("0:01", timeout=5_000)  # it counts while recording
+    page.mouse.move(0, 0)
+    screenshot(page, "voice-recording.png")
+    page.get_by_role("button", name="Stop recording and send").click()
+    expect(timer).to_be_hidden()
+    audio = page.locator(".msg .attachment-audio")
+    expect(audio.locator("audio")).to_have_count(1)
+    expect(audio.locator(".audio-name")).to_have_text(re.compile(r"^voice-note-\d+\.(webm|ogg)$"))
+
+
+def test_the_dm_header_shows_the_status_text_and_whether_they_are_online(new_page, api):
+    alice, bob = api.register("alice"), api.register("bob")
+    status, _ = api.call("PATCH", "/auth/me", {"status": "Hey there! I am using ChatApp"}, token=bob["token"])
+    assert status == 200
+    a = connected(new_page(alice))
+    b = connected(new_page(bob))
+    open_dm(a, bob)
+    subtitle = a.locator("#conv-subtitle")
+    expect(subtitle).to_have_text("Hey there! I am using ChatApp · online")
+    expect(subtitle.locator(".conv-presence")).to_have_class(re.compile("is-online"))
+    b.goto("about:blank")  # bob closes the app
+    expect(subtitle).to_have_text(re.compile(r"^Hey there! I am using ChatApp · last seen "), timeout=15_000)
+    expect(subtitle.locator(".conv-presence")).not_to_have_class(re.compile("is-online"))

@@ -108,7 +108,10 @@ export class MessageList {
       prev = message;
     }
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
+    // Re-inserting a cached element blurs it: an open editor keeps its focus through a re-render.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
     this.list.replaceChildren(...nodes);
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
 
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
@@ -214,7 +217,8 @@ export class MessageList {
       );
     }
     if (message.type === "audio") {
-      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": message.file_name || "Voice note" }));
+      const name = message.file_name || "Voice note";
+      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": name }), h("span", { class: "audio-name", title: name }, name));
     }
     return h(
       "a",
