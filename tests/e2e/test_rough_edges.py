@@ -125,6 +125,25 @@ def test_arrow_up_in_an_empty_composer_edits_my_last_message_while_the_rule_allo
     expect(page.get_by_role("textbox", name="Edit message")).to_have_count(0)
 
 
+def test_an_edit_over_the_limit_is_refused_with_the_reason_and_kept_whole(new_page, api):
+    user = api.register("edit")
+    page = connected(new_page(user))
+    own_room(page, api, user, f"edit-{user['username'][-6:]}")
+    send(page, "short")
+    expect(bubble(page, "short")).not_to_have_attribute("data-id", re.compile("^pending-"))
+    page.get_by_label("Message", exact=True).press("ArrowUp")
+    editor = page.get_by_role("textbox", name="Edit message")
+    expect(editor).to_be_focused()
+    editor.press("End")
+    page.keyboard.insert_text(" and then some" * 180)  # 2,525 characters in all
+    assert len(editor.input_value()) == 2525  # nothing cut
+    editor.press("Enter")
+    expect(page.locator(".toast-error")).to_contain_text("This message is 2,525 characters long; the limit is 2,000.")
+    expect(editor).to_be_visible()
+    assert len(editor.input_value()) == 2525
+    expect(bubble(page, "short").locator(".edited")).to_have_count(0)
+
+
 def test_a_voice_note_shows_its_recording_time_and_then_its_file_name(new_page, api):
     user = api.register("voice")
     page = connected(new_page(user))

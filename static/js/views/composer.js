@@ -3,21 +3,12 @@
 // with a progress bar), plus voice notes.
 import { upload } from "../api.js";
 import { $, toast } from "../dom.js";
+import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { setupVoice } from "./voice.js";
 
 const TYPING_EVERY_MS = 2500;
 const TYPING_IDLE_MS = 4000;
-// The server's limit on a message's text, counted as it counts: code points after trimming.
-export const MAX_MESSAGE_CHARS = 2000;
-const COUNT_FROM = 1800;
-
-export function messageLength(text) {
-  return [...text.trim()].length;
-}
-
-export function tooLongText(length) {
-  return `This message is ${length.toLocaleString("en")} characters long; the limit is ${MAX_MESSAGE_CHARS.toLocaleString("en")}. Shorten it, or send it as a text file.`;
-}
+const COUNT_FROM = 1800; // the counter appears this close to the limit
 
 export class Composer {
   constructor({ onSend, onSendFile, onTyping, onEditLast }) {
@@ -119,7 +110,7 @@ export class Composer {
   withinLimit() {
     const length = messageLength(this.input.value);
     if (length <= MAX_MESSAGE_CHARS) return true;
-    toast(tooLongText(length), "error");
+    toast(`${tooLongText(length)} Shorten it, or send it as a text file.`, "error");
     this.input.focus();
     return false;
   }

@@ -1,6 +1,7 @@
 // The message list of the open conversation: day separators, grouping, replies, attachments,
 // ticks, and the edit/delete actions that exist only while the server's rule allows them.
-import { $, avatar, formatBytes, h, icon, linkify, safeUrl } from "../dom.js";
+import { $, avatar, formatBytes, h, icon, linkify, safeUrl, toast } from "../dom.js";
+import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
 
@@ -229,11 +230,12 @@ export class MessageList {
   }
 
   renderEditor(message) {
-    const textarea = h("textarea", { class: "edit-input", rows: "2", maxlength: "2000", "aria-label": "Edit message" });
+    const textarea = h("textarea", { class: "edit-input", rows: "2", "aria-label": "Edit message" });
     textarea.value = message.content;
     const save = () => {
       const content = textarea.value.trim();
       if (!content || content === message.content) return this.stopEdit();
+      if (messageLength(content) > MAX_MESSAGE_CHARS) return toast(tooLongText(messageLength(content)), "error"); // kept, not cut
       this.handlers.onEdit(message, content);
       this.stopEdit();
     };
