@@ -32,7 +32,7 @@ run: migrate
 createsuperuser: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser $(ARGS)
 
-manage: venv
+manage: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(ARGS)
 
 test: venv

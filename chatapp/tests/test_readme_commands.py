@@ -2,6 +2,7 @@
 
 import os
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -67,6 +68,18 @@ def test_make_createsuperuser_creates_an_admin_without_any_configuration(tmp_pat
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Superuser created successfully." in result.stdout
     assert (tmp_path / "chatapp.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [c for c in documented_commands() if c.startswith("make manage ARGS=") and "<" not in c and "..." not in c],
+)
+def test_every_documented_management_command_runs_as_written_on_a_fresh_checkout(command, tmp_path):
+    args = shlex.split(command)
+    result = subprocess.run(
+        [args[0], "-o", "venv", *args[1:]], cwd=ROOT, env=dev_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def test_first_run_says_it_is_installing_before_the_long_pip_install():
