@@ -156,6 +156,9 @@ def test_a_voice_note_shows_its_recording_time_and_then_its_file_name(new_page, 
     expect(timer).to_have_text("0:01", timeout=5_000)  # it counts while recording
     page.mouse.move(0, 0)
     screenshot(page, "voice-recording.png")
+    page.set_viewport_size({"width": 375, "height": 740})  # the timer fits beside the buttons on a phone
+    expect(timer).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("button", name="Stop recording and send").click()
     expect(timer).to_be_hidden()
     audio = page.locator(".msg .attachment-audio")

@@ -32,7 +32,7 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
-      } else if (e.key === "ArrowUp" && !this.input.value && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      } else if (e.key === "ArrowUp" && !this.input.value && !e.isComposing && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
         if (this.onEditLast()) e.preventDefault();
       } else if (e.key === "Escape" && this.replyTo) {
         e.preventDefault();
