@@ -165,6 +165,17 @@ def test_a_voice_note_shows_its_recording_time_and_then_its_file_name(new_page, 
     expect(audio.locator("audio")).to_have_count(1)
     expect(audio.locator(".audio-name")).to_have_text(re.compile(r"^voice-note-\d+\.(webm|ogg)$"))
 
+    # Text over the limit in the box does not cost the recording: the note goes alone, the text stays.
+    box = page.get_by_label("Message", exact=True)
+    box.focus()
+    page.keyboard.insert_text("x" * 2100)
+    page.get_by_role("button", name="Record a voice note").click()
+    expect(timer).to_have_text("0:01", timeout=5_000)
+    page.get_by_role("button", name="Stop recording and send").click()
+    expect(audio).to_have_count(2)
+    expect(page.locator(".toast-error").last).to_contain_text("The file was sent without it.")
+    assert len(box.input_value()) == 2100
+
 
 def test_the_dm_header_shows_the_status_text_and_whether_they_are_online(new_page, api):
     alice, bob = api.register("alice"), api.register("bob")

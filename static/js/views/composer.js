@@ -141,7 +141,6 @@ export class Composer {
   async sendFile(file) {
     if (this.currentUpload) return toast("Wait for the current upload to finish", "error");
     if (file.size > 4 * 1024 * 1024) return toast("File too large. Maximum size is 4 MB", "error");
-    if (!this.withinLimit()) return; // the text becomes the file's caption
     const bar = $("#upload-bar");
     const progress = $("#upload-progress");
     $("#upload-name").textContent = file.name;
@@ -153,12 +152,15 @@ export class Composer {
     this.currentUpload = job;
     try {
       const result = await job.promise;
-      const caption = this.input.value.trim();
+      // The text becomes the file's caption, unless it is too long: then the file goes alone and
+      // the text stays in the box (a recorded voice note is never thrown away over its caption).
+      const text = this.input.value.trim();
+      const caption = messageLength(text) <= MAX_MESSAGE_CHARS ? text : "";
       this.onSendFile(result, caption, this.replyTo);
       if (caption) {
         this.input.value = "";
         this.showCount();
-      }
+      } else if (text) toast(`${tooLongText(messageLength(text))} The file was sent without it.`, "error");
       this.setReply(null);
     } catch (error) {
       toast(error.message, "error");
