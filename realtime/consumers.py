@@ -29,7 +29,7 @@ from realtime.groups import room_group, user_group
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
 from realtime.publish import encode_event, send_now_async
-from realtime.selectors import resume_events
+from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events
 from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
@@ -284,22 +284,40 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("rooms must be an object of room_id: last_message_id")
         # The hub calls `deliver` whenever an event arrives, also while this handler awaits: hold
         # live events until the replay is out, so the socket sees the room in order. A message
-        # committed before the replay's query is in it and may also come live: that copy is
-        # dropped (`replayed_message_ids`), whether it was held here or comes later.
+        # committed before a page of the replay is read is in it and may also come live: that
+        # copy is dropped (`replayed_message_ids`), whether it was held here or comes later.
         self.held_during_resume = deque()
         try:
-            replay = await _in_thread(resume_events)(user=self.user, last_seen=rooms)
-            self.replayed_message_ids = replay.message_ids
+            replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms)
+            self.replayed_message_ids = set()
             self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
-            for text in replay.texts:
-                await self.send(text_data=text)
+            # Page by page, each sent before the next is read: a socket that closes (or whose
+            # client left) stops the replay at the next page instead of at its end.
+            sent = 0
+            while not replay.done:
+                page = await _in_thread(resume_next_page)(replay)
+                if not self._is_open():
+                    logger.info("resume stopped: the socket closed", extra={"events_sent": sent})
+                    return
+                self.replayed_message_ids |= page.message_ids
+                for text in page.texts:
+                    await self.send(text_data=text)
+                sent += len(page.texts)
+            self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
             await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
         finally:
             held = self.held_during_resume
-            while held:
+            while held and self._is_open():
                 # Events arriving during these sends join the end of `held`, so order holds.
                 await self._relay(*held.popleft())
             self.held_during_resume = None
+
+    def _is_open(self) -> bool:
+        """False once this socket is closing, or (under `serve`) its connection is gone: the
+        consumer hears of a client that left only after the current frame's handler returns."""
+        if self.closing:
+            return False
+        return self.protocol is None or self.protocol.state == self.protocol.STATE_OPEN
 
     _handlers = {
         "auth": on_auth,
