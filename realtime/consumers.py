@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -17,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from accounts.tokens import REVOKED_TOKEN, token_verify
+from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
@@ -72,6 +73,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process's hub receives every group event once and calls `deliver`
     # on the sockets concerned (realtime.hub). An alias with no layer configured turns it off.
     channel_layer_alias = "chatapp-hub-delivers-instead"
+    # Closes the socket when its token expires (set once authenticated).
+    token_expiry: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.user = None
@@ -137,6 +140,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
+        self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
         positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
         self.member_room_ids = {str(position.room_id) for position in positions}
         try:
@@ -154,9 +158,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
 
+    async def _close_at_expiry(self, expires_at: datetime) -> None:
+        # REST refuses the token from this moment on: so does the socket that it opened.
+        await asyncio.sleep(max(0.0, (expires_at - datetime.now(tz=UTC)).total_seconds()))
+        await self.reject(INVALID_TOKEN)
+
     async def disconnect(self, code: int) -> None:
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
+        if self.token_expiry is not None:
+            self.token_expiry.cancel()
         if self.user is None:
             return
         self.subscribed_room_ids.clear()
