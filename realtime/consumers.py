@@ -16,6 +16,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
@@ -134,14 +135,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def authenticate(self, raw_token: str) -> None:
         try:
             verified = await _in_thread(token_verify)(raw_token)
+            positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
         except Unauthorized as error:
             await self.reject(error.message)
+            return
+        except DatabaseError as error:
+            # PostgreSQL is away: an outage, not a bug in this socket. Like Redis below, the client
+            # retries (and resumes) once it answers again.
+            logger.warning("websocket refused while the database is unavailable", extra={"error": str(error)})
+            await self.close(code=CLOSE_EVENTS_LOST)
             return
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
         self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
-        positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
         self.member_room_ids = {str(position.room_id) for position in positions}
         try:
             await self.hub.register(self)
