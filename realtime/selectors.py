@@ -1,9 +1,11 @@
 """Reads for the realtime app: what a reconnecting socket missed."""
 
+import operator
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 
 from django.db.models import Q
 
@@ -13,7 +15,7 @@ from messaging import events as message_events
 from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first
 from realtime.publish import encode_event
-from rooms.selectors import room_ids_for_user
+from rooms.selectors import room_positions_for_user
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
@@ -36,8 +38,10 @@ class _RoomReplay:
     anchor_at: datetime | None
     # The last message replayed (or the client's own newest); None: from the room's first.
     after: Position | None
+    # What is left to read: new messages, then edits and deletions of earlier ones.
+    messages_left: bool = True
+    changes_left: bool = False
     changes_after: Position | None = None
-    replaying_changes: bool = False
     started: bool = False
 
 
@@ -70,19 +74,33 @@ def _parse_uuid(value: object, what: str) -> uuid.UUID:
         raise BadRequest(f"rooms: {what} must be a UUID") from None
 
 
+def _changed(room_id: str, anchor_at: datetime) -> Q:
+    """Messages up to the client's newest one that were edited or deleted after it was sent.
+
+    Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
+    `created_at`, so the client's newest message would otherwise come back as an edit every time.
+    """
+    return Q(room_id=room_id, created_at__lte=anchor_at, updated_at__gt=anchor_at) & (
+        Q(is_edited=True) | Q(is_deleted=True)
+    )
+
+
 def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
-    """Checks a `resume` frame's rooms and plans their replay (two queries, whatever their number).
+    """Checks a `resume` frame's rooms and plans their replay.
 
     `last_seen` maps room ids to the id of the newest message the client has (or null for none).
     Room ids are compared in their canonical form: `uuid.UUID` also reads upper case, braces,
     `urn:uuid:` and hyphens anywhere, and a room named several times is replayed once (from the
-    first spelling's message). Rooms the user does not belong to are left out.
+    first spelling's message). Rooms the user does not belong to are left out. Three queries,
+    however many rooms: rooms with nothing to replay cost no more.
     """
-    member_room_ids = {str(room_id) for room_id in room_ids_for_user(user_id=user.id)}
+    newest_ids = {
+        str(position.room_id): position.last_message_id for position in room_positions_for_user(user_id=user.id)
+    }
     wanted: dict[str, uuid.UUID | None] = {}
     for raw_room_id, raw_last_id in last_seen.items():
         room_id = str(_parse_uuid(raw_room_id, "room id"))
-        if room_id in wanted or room_id not in member_room_ids:
+        if room_id in wanted or room_id not in newest_ids:
             continue
         wanted[room_id] = _parse_uuid(raw_last_id, "last message id") if raw_last_id else None
     anchors = {
@@ -92,14 +110,32 @@ def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
         ).values_list("id", "room_id", "created_at")
     }
     replay = ResumeReplay(room_ids=list(wanted), budget=RESUME_MAX_EVENTS)
+    anchored: list[_RoomReplay] = []
     for room_id, last_id in wanted.items():
         if last_id is None:
-            replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=None, after=None))
+            if newest_ids[room_id] is not None:  # an empty room has nothing to replay
+                replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=None, after=None))
             continue
         anchor_room_id, anchor_at = anchors.get(last_id, (None, None))
         if anchor_room_id != room_id:
             raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
-        replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=anchor_at, after=(anchor_at, last_id)))
+        room = _RoomReplay(
+            room_id=room_id,
+            anchor_at=anchor_at,
+            after=(anchor_at, last_id),
+            messages_left=newest_ids[room_id] != last_id,
+        )
+        replay.pending.append(room)
+        anchored.append(room)
+    if anchored:
+        # One query for every room's changes, instead of one per room; most have none.
+        changed = Message.objects.filter(
+            reduce(operator.or_, (_changed(room.room_id, room.anchor_at) for room in anchored))
+        )
+        with_changes = {str(room_id) for room_id in changed.values_list("room_id", flat=True).distinct()}
+        for room in anchored:
+            room.changes_left = room.room_id in with_changes
+    replay.pending = deque(room for room in replay.pending if room.messages_left or room.changes_left)
     return replay
 
 
@@ -132,16 +168,8 @@ def _read_messages(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
 
 
 def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
-    # Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
-    # `created_at`, so the client's newest message would otherwise come back as an edit every time.
     rows = list(
-        Message.objects.filter(
-            Q(is_edited=True) | Q(is_deleted=True),
-            _after("updated_at", room.changes_after),
-            room_id=room.room_id,
-            created_at__lte=room.anchor_at,
-            updated_at__gt=room.anchor_at,
-        )
+        Message.objects.filter(_changed(room.room_id, room.anchor_at), _after("updated_at", room.changes_after))
         .select_related(*MESSAGE_RELATED)
         .order_by("updated_at", "id")[: limit + 1]
     )
@@ -149,7 +177,7 @@ def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
 
 
 def resume_next_page(replay: ResumeReplay) -> ReplayPage:
-    """The next up to `size` events of a replay, encoded, in order; advances `replay`.
+    """The next up to RESUME_PAGE_SIZE events of a replay, encoded, in order; advances `replay`.
 
     Per room: messages created after the client's newest one, oldest first, then edits and
     deletions of earlier messages that happened after it was sent. Once the cap is spent, the
@@ -169,15 +197,14 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
                 room.after, older_left_out = _newest_start(room, replay.budget)
                 if older_left_out:
                     replay.truncated_room_ids.append(room.room_id)
-        if not room.replaying_changes:
+        if room.messages_left:
             messages, more = _read_messages(room, limit)
             for message in messages:
                 page.texts.append(encode_event(message_events.new_message(message)))
                 page.message_ids.add(str(message.id))
             if messages:
                 room.after = (messages[-1].created_at, messages[-1].id)
-            room_done = not more and room.anchor_at is None
-            room.replaying_changes = not more and room.anchor_at is not None
+            room.messages_left = more
         else:
             messages, more = _read_changes(room, limit)
             for message in messages:
@@ -189,12 +216,12 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
                 page.texts.append(encode_event(event))
             if messages:
                 room.changes_after = (messages[-1].updated_at, messages[-1].id)
-            room_done = not more
+            room.changes_left = more
         replay.budget -= len(messages)
         if more and replay.budget <= 0:
             _truncate_pending(replay)
             break
-        if room_done:
+        if not (room.messages_left or room.changes_left):
             replay.pending.popleft()
     return page
 

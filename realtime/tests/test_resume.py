@@ -6,7 +6,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -127,13 +130,15 @@ async def test_edits_and_deletions_alone_are_capped(ws_connect, monkeypatch):
 async def test_a_room_with_exactly_the_cap_missed_is_not_truncated(ws_connect, monkeypatch):
     monkeypatch.setattr(selectors, "RESUME_MAX_EVENTS", 10)
     monkeypatch.setattr(selectors, "RESUME_PAGE_SIZE", 4)
-    owner, reader, [room_id, other] = await people_in_rooms(2)
+    owner, reader, [room_id, other, empty] = await people_in_rooms(3)
     [seen] = await stored(room_id, owner, 1, "seen")
     await stored(room_id, owner, 10, "m")
+    await stored(other, owner, 1, "o")
     client = await ws_connect(reader)
-    received, resumed = await replay(client, {room_id: str(seen.id), other: None})
+    received, resumed = await replay(client, {room_id: str(seen.id), other: None, empty: None})
     assert received == [("new_message", f"m{i}") for i in range(10)]
-    assert resumed == {"rooms": [room_id, other], "truncated": [other]}, "the cap was spent before the other room"
+    # The cap was spent before the other room; the empty one had nothing to replay anyway.
+    assert resumed == {"rooms": [room_id, other, empty], "truncated": [other]}
 
 
 async def test_a_room_with_no_last_message_gets_its_newest_within_the_cap(ws_connect, monkeypatch):
@@ -184,3 +189,28 @@ async def test_the_replay_stops_reading_once_the_socket_closes(ws_connect, monke
     release.set()
     assert await client.receive_nothing(timeout=0.3)
     assert len(pages_read) == 2
+
+
+def queries_to_replay(reader: User, rooms: dict) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        plan = selectors.resume_start(user=reader, last_seen=rooms)
+        texts = []
+        while not plan.done:
+            texts += selectors.resume_next_page(plan).texts
+    return len(captured.captured_queries), texts
+
+
+@pytest.mark.parametrize("room_count", [3, 30])
+def test_rooms_with_nothing_missed_cost_no_queries(room_count):
+    owner, reader, room_ids = async_to_sync(people_in_rooms)(room_count)
+    rooms, earlier = {}, {}
+    for room_id in room_ids:
+        earlier[room_id], seen = async_to_sync(stored)(room_id, owner, 2, "seen")
+        rooms[room_id] = str(seen.id)
+    async_to_sync(stored)(room_ids[0], owner, 2, "new")
+    async_to_sync(change)([earlier[room_ids[-1]]], is_edited=True, content="edited")
+    count, texts = queries_to_replay(reader, rooms)
+    assert len(texts) == 3  # two new messages in the first room, one edit in the last
+    # Members and stream positions, anchors, which rooms have changes; one page of the first
+    # room's messages, one of the last room's changes.
+    assert count == 5
