@@ -308,7 +308,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms)
             self.replayed_message_ids = set()
-            self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
             # Page by page, each sent before the next is read: a socket that closes (or whose
             # client left) stops the replay at the next page instead of at its end.
             sent = 0
