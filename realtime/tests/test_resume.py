@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +17,10 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tokens import token_issue
 from messaging.models import Message
-from realtime import selectors
+from realtime import events, selectors
+from realtime.groups import room_group
+from realtime.publish import relay_message
+from realtime.tests.test_delivery_order import announce, room_with_messages
 from rooms.services import room_create, room_join
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -214,3 +218,41 @@ def test_rooms_with_nothing_missed_cost_no_queries(room_count):
     # Members and stream positions, anchors, which rooms have changes; one page of the first
     # room's messages, one of the last room's changes.
     assert count == 5
+
+
+async def test_live_events_between_pages_come_after_resumed_and_replayed_messages_once(ws_connect, monkeypatch):
+    monkeypatch.setattr(selectors, "RESUME_PAGE_SIZE", 2)
+    room_id, owner, messages, [client] = await room_with_messages(ws_connect, 5)
+    await announce(room_id, messages[0], 1)
+    assert (await client.receive_type("new_message"))["payload"]["content"] == "m1"
+    real_next_page = selectors.resume_next_page
+    pages = []
+
+    def next_page(replay):
+        page = real_next_page(replay)
+        pages.append(page)
+        if len(pages) == 1:
+            # Live copies of messages in this page and in the next, and a typing event, all
+            # arriving while the replay is between pages.
+            for seq in (2, 3, 4, 5):
+                async_to_sync(announce)(room_id, messages[seq - 1], seq)
+            typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+            async_to_sync(get_channel_layer().group_send)(room_group(room_id), typing)
+        return page
+
+    monkeypatch.setattr("realtime.consumers.resume_next_page", next_page)
+    await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+    received = []
+    while len(received) < 6:
+        event = await client.receive(timeout=5)
+        received.append((event["type"], event["payload"].get("content")))
+    assert len(pages) == 2
+    assert received == [
+        ("new_message", "m2"),
+        ("new_message", "m3"),
+        ("new_message", "m4"),
+        ("new_message", "m5"),
+        ("resumed", None),
+        ("typing", None),
+    ]
+    assert await client.receive_none_of_type("new_message", timeout=0.3), "live copies are not delivered again"
