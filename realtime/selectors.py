@@ -21,7 +21,7 @@ from rooms.selectors import room_positions_for_user
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
 # them over REST (`?after=`). It bounds what one 64 KiB frame can make the server read and send,
 # however many rooms (or spellings of one room) it names. 500: the per-room limit replays had
-# before, so resuming one room is unchanged.
+# before, so a room's missed messages replay as they did (its edits and deletions now count too).
 RESUME_MAX_EVENTS = 500
 # Read, encode and send this many events at a time: memory holds one page, not the whole replay,
 # and a socket that closes stops the replay at the next page.
