@@ -26,8 +26,11 @@ def test_a_long_preview_truncates_and_nothing_scrolls_sideways_on_a_phone(new_pa
     item = page.locator(f'.conv-item[data-room-id="{room["id"]}"]')
     expect(item.locator(".conv-preview")).to_contain_text("This preview goes on")
     assert_fits_phone(page)
-    cut, overflow = item.locator(".conv-preview").evaluate(
-        "el => [el.scrollWidth > el.clientWidth, getComputedStyle(el).textOverflow]"
+    # Looked up and measured in one go: the sidebar re-renders, and a replaced element measures 0.
+    cut, overflow = page.evaluate(
+        """id => { const el = document.querySelector(`.conv-item[data-room-id="${id}"] .conv-preview`);
+          return [el.scrollWidth > el.clientWidth, getComputedStyle(el).textOverflow]; }""",
+        room["id"],
     )
     assert cut and overflow == "ellipsis", "the preview ends in an ellipsis"
     if width == 375:
@@ -47,7 +50,16 @@ def test_a_long_preview_truncates_and_nothing_scrolls_sideways_on_a_phone(new_pa
 ARABIC = "مرحبا بكم في الغرفة"
 HEBREW = "שלום לכולם"
 
-DIRECTION = "el => getComputedStyle(el).direction"
+
+def direction(page, selector: str, text: str | None = None) -> str:
+    """The computed direction of the (first) element matching `selector` (and holding `text`), found
+    and read in one go: the sidebar and the list replace elements as they re-render."""
+    return page.evaluate(
+        """([selector, text]) => {
+          const el = [...document.querySelectorAll(selector)].find((e) => text === null || e.textContent.includes(text));
+          return el ? getComputedStyle(el).direction : null; }""",
+        [selector, text],
+    )
 
 
 def test_arabic_and_hebrew_run_right_to_left_in_messages_previews_and_names(new_page, api):
@@ -56,16 +68,16 @@ def test_arabic_and_hebrew_run_right_to_left_in_messages_previews_and_names(new_
     assert api.call("POST", f"/rooms/{room['id']}/join", token=guest["token"])[0] in (200, 201)
     assert api.call("POST", f"/rooms/{room['id']}/messages", {"content": HEBREW}, token=guest["token"])[0] == 201
     page = new_page(guest)
-    item = page.locator(f'.conv-item[data-room-id="{room["id"]}"]')
+    item_selector = f'.conv-item[data-room-id="{room["id"]}"]'
+    item = page.locator(item_selector)
     expect(item.locator(".conv-preview")).to_contain_text(HEBREW)
-    assert item.locator(".conv-name").evaluate(DIRECTION) == "rtl"
-    assert item.locator(".conv-preview bdi").evaluate(DIRECTION) == "rtl"
+    assert direction(page, f"{item_selector} .conv-name") == "rtl"
+    assert direction(page, f"{item_selector} .conv-preview bdi") == "rtl"
     item.click()
     expect(page.locator("#conv-title")).to_contain_text("غرفة")
-    assert page.locator("#conv-title").evaluate(DIRECTION) == "rtl"
+    assert direction(page, "#conv-title") == "rtl"
     for text in (ARABIC, HEBREW):
-        shown = page.locator(".msg-text", has_text=text)
-        expect(shown).to_be_visible()
-        assert shown.evaluate(DIRECTION) == "rtl", text
-    assert page.locator(".msg-text", has_text="hello in English first").evaluate(DIRECTION) == "ltr"
+        expect(page.locator(".msg-text", has_text=text)).to_be_visible()
+        assert direction(page, ".msg-text", text) == "rtl", text
+    assert direction(page, ".msg-text", "hello in English first") == "ltr"
     screenshot(page, "rtl-messages.png")
