@@ -47,6 +47,14 @@ class UserAdmin(DjangoUserAdmin):
             count += 1
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
+    def delete_model(self, request, obj: User) -> None:
+        services.user_delete_by_staff(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The bulk "delete selected" action: one user at a time, through the same service.
+        for user in queryset:
+            services.user_delete_by_staff(user=user)
+
     def save_model(self, request, obj, form, change) -> None:
         # Unticking "active" in the form goes through the same service as the action.
         if change and "is_active" in form.changed_data and not obj.is_active:

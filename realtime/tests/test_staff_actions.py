@@ -118,3 +118,34 @@ class TestMemberRemovedInAdmin:
         assert (await added.receive_type("user_joined"))["payload"]["user_id"] == str(bob.id)
         assert await send_message(alice, room, "welcome bob") == 201
         assert (await added.receive_type("new_message"))["payload"]["content"] == "welcome bob"
+
+
+@database_sync_to_async
+def staff_post(path: str, data: dict) -> int:
+    return staff_client().post(path, data).status_code
+
+
+class TestUserDeletedInAdmin:
+    async def test_delete_page_closes_the_users_sockets_with_4401(self, ws_connect):
+        alice, bob = await create_user("alice"), await create_user("bob")
+        room = await create_private_room(alice, bob)
+        doomed, watcher = await ws_connect(bob), await ws_connect(alice)
+
+        assert await staff_post(f"/admin/accounts/user/{bob.id}/delete/", {"post": "yes"}) == 302
+        assert (await doomed.receive_type("error"))["payload"][
+            "error"
+        ] == "Token has been revoked. Please log in again."
+        assert await doomed.receive_close() == 4401
+        assert not await database_sync_to_async(User.objects.filter(pk=bob.id).exists)()
+        assert await send_message(alice, room, "still here") == 201
+        assert (await watcher.receive_type("new_message"))["payload"]["content"] == "still here"
+
+    async def test_bulk_delete_action_closes_every_deleted_users_sockets(self, ws_connect):
+        bob, carol = await create_user("bob"), await create_user("carol")
+        first, second = await ws_connect(bob), await ws_connect(carol)
+        action = {"action": "delete_selected", "_selected_action": [str(bob.id), str(carol.id)], "post": "yes"}
+
+        assert await staff_post("/admin/accounts/user/", action) == 302
+        assert await first.receive_close() == 4401
+        assert await second.receive_close() == 4401
+        assert not await database_sync_to_async(User.objects.filter(pk__in=[bob.id, carol.id]).exists)()
