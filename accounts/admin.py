@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import services
 from accounts.models import TokenBlacklist, User
@@ -18,9 +18,20 @@ class ChatUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ChatAdminPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit)
+        if commit and not user.has_usable_password():
+            # "Disable password-based authentication" sets no new password, so Django does not
+            # run the password-changed hook (accounts.passwords): end the sessions here.
+            services.user_password_changed(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = ChatUserChangeForm
+    change_password_form = ChatAdminPasswordChangeForm
     add_form = ChatUserCreationForm
     list_display = ("username", "email", "is_active", "is_staff", "is_online", "last_seen", "created_at")
     list_filter = ("is_active", "is_staff", "is_online")

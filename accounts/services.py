@@ -154,9 +154,22 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     if not user.check_password(current_password):
         raise Unauthorized("Current password is incorrect")
     user.set_password(new_password)
-    _revoke_all_tokens(user, now=timezone.now())
-    user.save(update_fields=["password", "tokens_valid_after", "updated_at"])
+    # Saving a password set this way runs `user_password_changed` (accounts.passwords), as on
+    # every other path that changes a password.
+    user.save(update_fields=["password", "updated_at"])
     return token_issue(user)
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> None:
+    """Ends the sessions of the old password: earlier tokens refused, open sockets closed.
+
+    Runs after any saved password change, whatever made it (accounts.passwords). Tokens carrying
+    a password stamp die with the old hash anyway (accounts.tokens.password_stamp); the cut-off
+    also ends older tokens without one, and the event closes sockets opened with either.
+    """
+    _revoke_all_tokens(user, now=timezone.now())
+    User.objects.filter(pk=user.pk).update(tokens_valid_after=user.tokens_valid_after)
 
 
 @transaction.atomic

@@ -187,6 +187,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_MIN_LENGTH = 6
+# Not a rule on passwords: its hook revokes the old password's tokens and closes its sockets
+# whatever path changed a password (admin form, `changepassword`, `set_password()` + save).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.EndSessionsOnPasswordChange"}]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],

@@ -1,5 +1,7 @@
 """What staff do in Django admin reaches the affected users' open sockets at once."""
 
+import io
+
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
@@ -149,3 +151,61 @@ class TestUserDeletedInAdmin:
         assert await first.receive_close() == 4401
         assert await second.receive_close() == 4401
         assert not await database_sync_to_async(User.objects.filter(pk__in=[bob.id, carol.id]).exists)()
+
+
+@database_sync_to_async
+def me_status(token: str) -> tuple[int, dict]:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.get("/api/v1/auth/me")
+    return response.status_code, response.json()
+
+
+def set_in_admin_password_form(user: User) -> None:
+    data = {"usable_password": "true", "password1": "Staff-set-9", "password2": "Staff-set-9"}
+    assert staff_client().post(f"/admin/accounts/user/{user.id}/password/", data).status_code == 302
+
+
+def disable_in_admin_password_form(user: User) -> None:
+    data = {"usable_password": "false", "unset-password": "1"}
+    assert staff_client().post(f"/admin/accounts/user/{user.id}/password/", data).status_code == 302
+
+
+def set_with_changepassword_command(user: User) -> None:
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    # The command reads the new password twice from the terminal.
+    with mock.patch("getpass.getpass", return_value="Command-set-9"):
+        call_command("changepassword", user.username, stdout=io.StringIO())
+
+
+def set_password_and_save(user: User) -> None:
+    stored = User.objects.get(pk=user.pk)
+    stored.set_password("Shell-set-9")
+    stored.save()
+
+
+PASSWORD_PATHS = [
+    set_in_admin_password_form,
+    disable_in_admin_password_form,
+    set_with_changepassword_command,
+    set_password_and_save,
+]
+
+
+class TestPasswordSetOutsideTheApi:
+    @pytest.mark.parametrize("change", PASSWORD_PATHS, ids=[path.__name__ for path in PASSWORD_PATHS])
+    async def test_earlier_token_is_refused_and_socket_closed_with_4401(self, ws_connect, change):
+        alice = await create_user("alice")
+        token = await database_sync_to_async(token_issue)(alice)
+        socket = await ws_connect(token=token)
+        assert (await me_status(token))[0] == 200
+
+        await database_sync_to_async(change)(alice)
+        assert (await socket.receive_type("error"))["payload"][
+            "error"
+        ] == "Token has been revoked. Please log in again."
+        assert await socket.receive_close() == 4401
+        assert await me_status(token) == (401, {"error": "Token has been revoked. Please log in again."})
