@@ -1,9 +1,51 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
 
 from accounts import services
+from accounts.login_limits import (
+    TOO_MANY_FAILED_LOGINS,
+    login_account,
+    login_failure_record,
+    login_failures_retry_after,
+)
 from accounts.models import TokenBlacklist, User
+from accounts.selectors import user_find_for_login
+
+TOO_MANY_LOGINS_FROM_ADDRESS = "Too many login attempts from this address. Try again later."
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login page behind the API login's limits.
+
+    Per address: RATE_LIMIT_AUTH, one count shared with the API's login and register (the same
+    group and key as chatapp.middleware.RateLimitMiddleware). Per account: the failures counted
+    by accounts.login_limits, whichever login they were made on.
+    """
+    if request.method != "POST":
+        return admin.site.login(request)
+    usage = get_usage(request, group="auth", key="ip", rate=settings.RATE_LIMIT_AUTH, method=ALL, increment=True)
+    if usage is not None and usage["should_limit"]:
+        return _too_many(TOO_MANY_LOGINS_FROM_ADDRESS, retry_after=max(1, int(usage.get("time_left") or 1)))
+    username = request.POST.get("username", "")
+    account = login_account(user=user_find_for_login(username=username), identifier=username)
+    retry_after = login_failures_retry_after(account=account)
+    if retry_after is not None:
+        return _too_many(TOO_MANY_FAILED_LOGINS, retry_after=retry_after)
+    response = admin.site.login(request)
+    if not (request.user.is_authenticated and request.user.is_staff):
+        login_failure_record(account=account)
+    return response
+
+
+def _too_many(message: str, *, retry_after: int) -> HttpResponse:
+    return HttpResponse(
+        message, status=429, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(retry_after)}
+    )
 
 
 class ChatUserCreationForm(UserCreationForm):

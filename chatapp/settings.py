@@ -276,6 +276,10 @@ WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimu
 
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
+# Failed logins per account (API and admin alike, from any address) within a window, after which
+# the account's logins are refused until the window ends (accounts.login_limits).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
