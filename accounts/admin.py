@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -5,6 +7,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, U
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from accounts import services
 from accounts.login_limits import (
@@ -17,6 +20,8 @@ from accounts.models import TokenBlacklist, User
 from accounts.selectors import user_find_for_login
 
 TOO_MANY_LOGINS_FROM_ADDRESS = "Too many login attempts from this address. Try again later."
+LIMITER_UNAVAILABLE = "Service temporarily unavailable. Try again shortly."
+logger = logging.getLogger(__name__)
 
 
 def staff_login(request: HttpRequest) -> HttpResponse:
@@ -28,23 +33,29 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return admin.site.login(request)
-    usage = get_usage(request, group="auth", key="ip", rate=settings.RATE_LIMIT_AUTH, method=ALL, increment=True)
+    try:
+        usage = get_usage(request, group="auth", key="ip", rate=settings.RATE_LIMIT_AUTH, method=ALL, increment=True)
+    except RedisError as error:
+        # Closed, like the API's login (chatapp.middleware.RateLimitMiddleware): unlimited guessing
+        # at staff passwords is worse than the admin waiting for Redis.
+        logger.warning("admin login refused while the rate limiter is unavailable", extra={"error": str(error)})
+        return _refuse(LIMITER_UNAVAILABLE, status=503, retry_after=settings.RATE_LIMIT_RETRY_SECONDS)
     if usage is not None and usage["should_limit"]:
-        return _too_many(TOO_MANY_LOGINS_FROM_ADDRESS, retry_after=max(1, int(usage.get("time_left") or 1)))
+        return _refuse(TOO_MANY_LOGINS_FROM_ADDRESS, retry_after=max(1, int(usage.get("time_left") or 1)))
     username = request.POST.get("username", "")
     account = login_account(user=user_find_for_login(username=username), identifier=username)
     retry_after = login_failures_retry_after(account=account)
     if retry_after is not None:
-        return _too_many(TOO_MANY_FAILED_LOGINS, retry_after=retry_after)
+        return _refuse(TOO_MANY_FAILED_LOGINS, retry_after=retry_after)
     response = admin.site.login(request)
     if not (request.user.is_authenticated and request.user.is_staff):
         login_failure_record(account=account)
     return response
 
 
-def _too_many(message: str, *, retry_after: int) -> HttpResponse:
+def _refuse(message: str, *, retry_after: int, status: int = 429) -> HttpResponse:
     return HttpResponse(
-        message, status=429, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(retry_after)}
+        message, status=status, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(retry_after)}
     )
 
 

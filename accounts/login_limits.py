@@ -47,8 +47,8 @@ def login_failures_retry_after(*, account: str, now: float | None = None) -> int
     try:
         failures = cache.get(_key(account, window), 0)
     except RedisError as error:
-        # With the cache away, logins go on without a per-account count rather than all
-        # failing; the password hashing still slows guessing down.
+        # Open: the per-address limit in front of both logins already fails closed when Redis
+        # is away, so this is reached only if it went away in between.
         logger.warning("login failure count unavailable", extra={"error": str(error)})
         return None
     return left if failures >= settings.LOGIN_FAILURES_PER_ACCOUNT else None

@@ -115,3 +115,18 @@ class TestPerAddressLimitOnAdminLogin:
         assert [client.get("/admin/login/", HTTP_X_FORWARDED_FOR=address(1)).status_code for _ in range(12)] == [
             200
         ] * 12
+
+    def test_with_the_limiter_unreachable_admin_login_is_503_not_500(self, make_user, monkeypatch):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        from accounts import admin as accounts_admin
+
+        def unreachable(*args, **kwargs):
+            raise RedisConnectionError("Connection refused")
+
+        make_user("root", is_staff=True, is_superuser=True)
+        monkeypatch.setattr(accounts_admin, "get_usage", unreachable)
+        refused = admin_login(Client(), "root", DEFAULT_PASSWORD, ip=address(1))
+        assert refused.status_code == 503
+        assert refused.content.decode() == "Service temporarily unavailable. Try again shortly."
+        assert int(refused["Retry-After"]) >= 1
