@@ -145,6 +145,10 @@ def _user_with_revocation(*, user_id: uuid.UUID, jti: str) -> User | None:
 
 def token_verify(raw: str) -> VerifiedToken:
     """Checks signature, algorithm, expiry, revocation and the user; raises Unauthorized."""
+    # A JWT is base64url and dots. Anything else, a lone surrogate from a JSON `auth` frame
+    # included, would fail in PyJWT's UTF-8 encoding with an error that is not a PyJWTError.
+    if not raw.isascii():
+        raise Unauthorized(INVALID_TOKEN)
     try:
         header = jwt.get_unverified_header(raw)
     except jwt.PyJWTError:

@@ -20,6 +20,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
+from chatapp.loops import call_for_loop
+
 
 class OneHopASGIHandler(ASGIHandler):
     def __init__(self) -> None:
@@ -36,7 +38,8 @@ class OneHopASGIHandler(ASGIHandler):
             return
         loop = asyncio.get_running_loop()
         try:
-            response = await loop.run_in_executor(self.executor, self._respond, scope, body_file)
+            # call_for_loop: events this request publishes are sent on this loop (chatapp.loops).
+            response = await loop.run_in_executor(self.executor, call_for_loop, loop, self._respond, scope, body_file)
             try:
                 await self.send_response(response, send)
             finally:

@@ -30,7 +30,8 @@ def _secret_key() -> str:
     if not DEBUG and not TESTING:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (see .env.example), "
-            "or set DEBUG=true for a local development server."
+            "or set DEBUG=true for a local development server (as make run, make createsuperuser "
+            "and make manage do)."
         )
     # A development key that survives restarts, so tokens issued before a restart still work.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
