@@ -250,7 +250,7 @@ class EdgeServer(Server):
     and starts listening in one go, so they are swapped as it assigns them."""
 
     def __init__(self, *, head_timeout: float, body_timeout: float, max_connections_per_ip: int, **options) -> None:
-        super().__init__(websocket_handshake_timeout=head_timeout, **options)
+        super().__init__(**options)
         self.edge_options = {
             "head_timeout": head_timeout,
             "body_timeout": body_timeout,
