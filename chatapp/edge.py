@@ -1,15 +1,17 @@
 """The HTTP edge under daphne: deadlines for a request's head and body, a cap on open connections
 per client address, and request bodies refused while they arrive.
 
-daphne hands a request to the application only once Twisted has read all of it (a body of 100 KB
-or more into a temporary file), and Twisted's idle timeout restarts with every byte received, so
-a client trickling one header line every few seconds holds its connection, and a file
-descriptor, for as long as it likes. These limits therefore live in Twisted's HTTP channel, the
-one place that sees the bytes as they arrive.
+daphne (4.2) hands a request to the application only once Twisted has read all of it (a body of
+100 KB or more into a temporary file, a chunked one always). Nothing bounds that reading: daphne's
+`http_timeout` starts counting when the whole request is in, its `websocket_handshake_timeout`
+when the whole upgrade request is, and Twisted's idle timeout restarts with every byte, so a
+client trickling one header line every few seconds holds its connection, and a file descriptor,
+for as long as it likes. These limits therefore live in Twisted's HTTP channel, the one place
+that sees the bytes as they arrive.
 
 This is the one module that touches daphne's and Twisted's HTTP internals; the attributes it
-relies on are named in chatapp/tests/test_edge.py, which fails when an upgrade changes them.
-Import it after `daphne.server`, which installs Twisted's asyncio reactor.
+relies on are named in chatapp/tests/test_edge_contract.py, which fails when an upgrade changes
+them. Import it after `daphne.server`, which installs Twisted's asyncio reactor.
 """
 
 import json
@@ -198,7 +200,12 @@ class EdgeHTTPChannel(http.HTTPChannel):
         self.setRawMode()
         logger.info(
             "request refused before its body was read",
-            extra={"status": refusal.status, "error": refusal.error, "content_length": self.length},
+            extra={
+                "path": request_limits.request_path(getattr(self, "_path", b"")),
+                "status": refusal.status,
+                "error": refusal.error,
+                "content_length": self.length,
+            },
         )
 
     def rawDataReceived(self, data: bytes) -> None:
