@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT)
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        from daphne.server import Server  # noqa: F401  installs Twisted's asyncio reactor: import first
+        import daphne.server  # noqa: F401 - installs Twisted's asyncio reactor: import first
         from daphne.ws_protocol import WebSocketProtocol
         from twisted.internet import reactor, task
 
