@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "chatapp.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -277,6 +277,15 @@ WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
 # applies no backpressure to it); past this many bytes the connection is dropped and the client,
 # when it comes back, resumes (tests/chaos/test_slow_consumer.py).
 WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
+
+# The HTTP edge (chatapp.edge): a request's line and headers must all arrive within
+# HTTP_HEAD_TIMEOUT_SECONDS of the connection opening (or of the previous response), and its body
+# within HTTP_BODY_TIMEOUT_SECONDS of its headers; a trickling client is cut off instead of holding
+# a file descriptor. At most HTTP_MAX_CONNECTIONS_PER_IP connections (HTTP and WebSocket) per client
+# address, 0 for no cap; TRUSTED_PROXIES are exempt, as every client arrives through them.
+HTTP_HEAD_TIMEOUT_SECONDS = env_int("HTTP_HEAD_TIMEOUT_SECONDS", 10, minimum=1)
+HTTP_BODY_TIMEOUT_SECONDS = env_int("HTTP_BODY_TIMEOUT_SECONDS", 120, minimum=1)
+HTTP_MAX_CONNECTIONS_PER_IP = env_int("HTTP_MAX_CONNECTIONS_PER_IP", 256, minimum=0)
 
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")

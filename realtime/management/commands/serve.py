@@ -36,15 +36,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT)
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        from daphne.server import Server  # installs Twisted's asyncio reactor: import first
+        import daphne.server  # noqa: F401 - installs Twisted's asyncio reactor: import first
         from daphne.ws_protocol import WebSocketProtocol
         from twisted.internet import reactor, task
 
         from chatapp.asgi import application
+        from chatapp.edge import EdgeServer
         from realtime import hub
         from realtime.consumers import MAX_FRAME_BYTES, WEBSOCKET_PROTOCOL_SCOPE_KEY
 
-        class ChatServer(Server):
+        class ChatServer(EdgeServer):
             def create_application(self, protocol, scope):
                 # Lets the process hub write ready-made frames straight to this socket's
                 # transport (realtime.frames): one frame per event, not one per recipient.
@@ -66,6 +67,10 @@ class Command(BaseCommand):
             websocket_max_frame_size=MAX_FRAME_BYTES,
             application_close_timeout=10,
             verbosity=0,
+            # Slow and oversize requests are cut off as they arrive (chatapp.edge).
+            head_timeout=settings.HTTP_HEAD_TIMEOUT_SECONDS,
+            body_timeout=settings.HTTP_BODY_TIMEOUT_SECONDS,
+            max_connections_per_ip=settings.HTTP_MAX_CONNECTIONS_PER_IP,
         )
         stopping = False
 
