@@ -191,6 +191,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_MIN_LENGTH = 6
+# Not a rule on passwords: its hook revokes the old password's tokens and closes its sockets
+# whatever path changed a password (admin form, `changepassword`, `set_password()` + save).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.EndSessionsOnPasswordChange"}]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
@@ -291,6 +294,10 @@ RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
 # RATE_LIMIT_LOG_SECONDS (chatapp.middleware.RateLimitMiddleware).
 RATE_LIMIT_RETRY_SECONDS = env_int("RATE_LIMIT_RETRY_SECONDS", 2, minimum=1)
 RATE_LIMIT_LOG_SECONDS = env_int("RATE_LIMIT_LOG_SECONDS", 60, minimum=1)
+# Failed logins per account (API and admin alike, from any address) within a window, after which
+# the account's logins are refused until the window ends (accounts.login_limits).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
