@@ -129,10 +129,10 @@ class Command(BaseCommand):
         def kernel_unsent_bytes(transport) -> int:
             # ...plus what the kernel holds for the client. Frames go out with a direct send
             # (realtime.frames), and Linux grows a socket's send buffer up to tcp_wmem's maximum
-            # (4 MiB by default), so a client that stops reading first fills ~4 MiB of kernel memory
-            # while Twisted's buffer stays empty: counting only Twisted's, 5 non-reading sockets
-            # under 120 messages/s of 2 KB were never cut off in 20 s. SIOCOUTQ (= TIOCOUTQ)
-            # is the socket's unacknowledged and unsent bytes.
+            # (4 MiB by default), so a client that stops reading first fills megabytes of kernel
+            # memory while Twisted's buffer stays empty: counting only Twisted's, a socket with
+            # 350 KB waiting was never cut off at a 64 KiB limit. SIOCOUTQ (= TIOCOUTQ) is the
+            # socket's unacknowledged and unsent bytes.
             try:
                 queued = fcntl.ioctl(transport.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
             except (OSError, ValueError, AttributeError):
@@ -141,8 +141,9 @@ class Command(BaseCommand):
 
         def cut_off_slow_readers() -> None:
             # Nothing slows a consumer whose client stopped reading: its frames go into the kernel's
-            # send buffer, then into the transport's unbounded write buffer. Past the limit, drop the connection (a close frame
-            # would only queue behind the backlog); the client resumes when it reconnects.
+            # send buffer, then into the transport's unbounded write buffer. Past the limit, drop
+            # the connection (a close frame would only queue behind the backlog); the client
+            # resumes when it reconnects.
             for protocol in open_websockets():
                 buffered = buffered_bytes(protocol)
                 if buffered > settings.WS_MAX_BUFFERED_BYTES:
