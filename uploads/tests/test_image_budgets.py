@@ -23,7 +23,7 @@ def test_animated_gif_over_the_pixel_budget_is_refused_before_decoding(upload_fi
     response = upload_file(user, "bomb.gif", bomb)
     elapsed = time.monotonic() - started
     assert (response.status_code, response.json()) == (400, BUDGET_ERROR)
-    assert elapsed < 1.5  # decoding both frames took seconds of CPU
+    assert elapsed < 2  # decoding both frames took ~3 s of CPU
     assert not Upload.objects.exists()
 
 
