@@ -4,6 +4,7 @@ Re-encoding (rather than copying the bytes) is what removes EXIF/GPS, comments a
 appended to the image: only pixels, and the few info keys needed to show them right, survive.
 """
 
+import ctypes
 import functools
 import io
 import struct
@@ -71,7 +72,32 @@ class ImageJobs:
         finally:
             with self.count_lock:
                 self.in_use -= 1
+                idle = self.in_use == 0
             self.admitted.release()
+            if idle:
+                _return_freed_memory()
+
+
+def _load_malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # glibc; elsewhere there is nothing to trim
+    except (OSError, AttributeError):
+        return None
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Gives the memory image work freed back to the operating system.
+
+    Closing images frees their pixels, but glibc keeps freed blocks in its per-thread arenas (and
+    after a large free it raises its mmap threshold, so the next image lands in an arena too): a
+    server that re-encoded 16 large images at once kept 1,471 MB of its 2,117 MB peak. Trimming
+    once the last image job ends costs a few milliseconds.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 @functools.cache
