@@ -83,5 +83,6 @@ def test_health_answers_promptly_while_many_large_images_are_uploaded(server):
     )
     # 19.8 s before image work was bounded; the margin is for a busy machine.
     assert waits and max(waits) < 3, (waits, statuses)
-    # Memory the images took is handed back once they are done (1,361 MB stayed unbounded, ~400 MB bounded but untrimmed, ~110 MB now).
+    # Memory the images took is handed back once they are done: 1,361 MB stayed while unbounded,
+    # ~400 MB bounded but untrimmed, ~110 MB now.
     assert kept_mb < 250, kept_mb
