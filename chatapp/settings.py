@@ -340,6 +340,12 @@ CONTENT_SECURITY_POLICY = {
 # Caps what one request may hold in memory (uploads stream to disk above this size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# Image uploads are decoded and re-encoded in their HTTP thread (uploads/images.py): per process at
+# most IMAGE_JOBS at once and IMAGE_JOBS_WAITING more waiting up to IMAGE_JOB_WAIT_SECONDS for a
+# turn; further image uploads get 503 at once. Together never all HTTP_WORKER_THREADS.
+IMAGE_JOBS = env_int("IMAGE_JOBS", 2, minimum=1)
+IMAGE_JOBS_WAITING = env_int("IMAGE_JOBS_WAITING", 2, minimum=0)
+IMAGE_JOB_WAIT_SECONDS = env_int("IMAGE_JOB_WAIT_SECONDS", 10, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
