@@ -364,7 +364,9 @@ store.addEventListener("message", (e) => {
 store.addEventListener("read", (e) => e.detail.roomId === store.activeRoomId && messages.render());
 store.addEventListener("presence", () => {
   renderRooms();
-  if (store.activeRoomId) messages.render();
+  if (!store.activeRoomId) return;
+  renderHeader(); // the DM header's online / last seen, a room's "N online"
+  messages.render();
 });
 store.addEventListener("members", (e) => e.detail.roomId === store.activeRoomId && renderHeader());
 store.addEventListener("typing", (e) => e.detail.roomId === store.activeRoomId && renderTyping());
