@@ -75,8 +75,8 @@ class Hub:
     async def _ensure_running(self) -> None:
         if self.channel is None:
             self.channel = await self.layer.new_channel(prefix="hub.")
-            self.reader = asyncio.ensure_future(self._read())
-            self.maintenance = asyncio.ensure_future(self._maintain())
+            self.reader = asyncio.ensure_future(self._read(self.channel))
+            self.maintenance = asyncio.ensure_future(self._maintain(self.channel))
 
     async def register(self, socket: LiveSocket) -> None:
         await self._ensure_running()
@@ -124,21 +124,40 @@ class Hub:
                     # after an outage the hub rejoins only the groups it still has sockets for.
                     logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
 
-    async def _read(self) -> None:
-        while True:
+    async def _read(self, channel: str) -> None:
+        """Receives this hub's events on `channel` for as long as the hub uses that channel.
+
+        `_stop` cancels the reader, but a cancellation can be lost: on Python 3.11,
+        `asyncio.wait_for` (redis-py's socket timeouts) returns the result instead of raising
+        when the awaited call finishes in the same loop turn as the cancel. A reader that survived
+        its hub used to receive on `self.channel` (then None): every receive failed name
+        validation, was taken for a Redis outage and "recovered" every 0.2 s, closing any socket
+        that connected meanwhile. The reader is bound to its own channel and stops once the hub
+        no longer uses it.
+        """
+        while self.channel == channel:
             try:
-                message = await self.layer.receive(self.channel)
+                message = await self.layer.receive(channel)
+            except (TypeError, ValueError) as error:
+                # The layer refused the channel's name: a bug, not an outage. Nothing waiting
+                # for Redis would fix it, so this reader ends (loudly) instead of looping.
+                logger.error("hub cannot receive on its channel", extra={"channel": channel, "error": str(error)})
+                return
             except Exception as error:
+                if self.channel != channel:
+                    return  # the hub stopped while this receive was failing
                 logger.warning("hub lost the channel layer", extra={"error": str(error)})
-                await self._recover_from_layer_outage()
+                await self._recover_from_layer_outage(channel)
                 continue
+            if self.channel != channel:
+                return
             try:
                 await self._dispatch(message)
             except Exception as error:
                 # One broken event must not stop delivery to everyone else in this process.
                 logger.exception("hub dispatch failed", extra={"error": str(error)})
 
-    async def _recover_from_layer_outage(self) -> None:
+    async def _recover_from_layer_outage(self, channel: str) -> None:
         """Waits for Redis, rejoins every group, then closes every local socket (4503).
 
         A restarted Redis has forgotten the group memberships, and events published during the
@@ -148,12 +167,14 @@ class Hub:
         delay = 0.2
         while True:
             await asyncio.sleep(delay)
+            if self.channel != channel:
+                return  # the hub stopped meanwhile: there is nothing to rejoin or close
             try:
                 if hasattr(self.layer, "close_pools"):
                     # Pooled connections from before a Redis restart would each fail once more.
                     await self.layer.close_pools()
                 for group in list(self.members):
-                    await self.layer.group_add(group, self.channel)
+                    await self.layer.group_add(group, channel)
                 break
             except Exception as error:
                 logger.warning("hub waiting for the channel layer", extra={"error": str(error)})
@@ -300,17 +321,21 @@ class Hub:
         self.last_message_id.pop(group, None)
         self.filling.pop(group, None)
 
-    async def _maintain(self) -> None:
-        """Renew group memberships and this process's presence; sweep users of dead processes."""
+    async def _maintain(self, channel: str) -> None:
+        """Renew group memberships and this process's presence; sweep users of dead processes.
+
+        Bound to its channel like `_read`, for the same reason (a lost cancellation)."""
         from realtime.services import presence_mark_offline
 
         presence = get_presence()
         period = min(settings.PRESENCE_REFRESH_SECONDS, max(1, settings.CHANNEL_GROUP_EXPIRY // 3))
         while True:
             await asyncio.sleep(period)
+            if self.channel != channel:
+                return
             try:
                 for group in list(self.members):
-                    await self.layer.group_add(group, self.channel)
+                    await self.layer.group_add(group, channel)
                 await presence.refresh([(s.user_key, s.connection_id) for s in list(self.sockets) if s.user_key])
                 for user_id in await presence.sweep():
                     await database_sync_to_async(presence_mark_offline)(user_id=user_id)
