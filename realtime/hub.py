@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from realtime.frames import text_frame
 from realtime.groups import room_id_of_group
+from realtime.layers import EVENTS_DROPPED_TYPE
 from realtime.presence import get_presence
 from realtime.publish import relay_message
 from realtime.selectors import room_messages_after
@@ -195,9 +196,13 @@ class Hub:
             await socket.events_dropped()
 
     async def _dispatch(self, message: dict) -> None:
-        if message.get("type") == "events.dropped":
-            # The process inbox overflowed (realtime.layers).
-            await self._events_lost()
+        if message.get("type") == EVENTS_DROPPED_TYPE:
+            # An inbox overflowed (realtime.layers): in Redis, an event of one group could not be
+            # queued; in this process's receive buffer, any number of events.
+            if message.get("group"):
+                await self._drop_group(message["group"], reason="an event could not be queued")
+            else:
+                await self._events_lost()
             return
         group = message.get("group", "")
         if group not in self.members:
@@ -302,8 +307,8 @@ class Hub:
             group=group, room_id=room_id, after_id=after_id, first_seq=due, count=count
         )
 
-    async def _drop_group(self, group: str) -> None:
-        logger.warning("hub closes a room's sockets: a gap in its messages", extra={"group": group})
+    async def _drop_group(self, group: str, *, reason: str = "a gap in its messages") -> None:
+        logger.warning("hub closes a group's sockets so their clients resume", extra={"group": group, "reason": reason})
         self._forget_order(group)
         for socket in list(self.members.get(group, ())):
             await socket.events_dropped()

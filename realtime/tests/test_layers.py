@@ -27,3 +27,75 @@ async def test_sockets_that_lost_events_are_closed_with_4503_so_their_clients_re
     client = await ws_connect(alice)
     await get_channel_layer().group_send(user_group(alice.id), EVENTS_DROPPED)
     assert await client.receive_close() == 4503
+
+
+def test_the_channels_redis_internals_the_layer_relies_on_are_still_there():
+    """realtime.layers reimplements group_send on these channels-redis internals; an upgrade that
+    renames one fails here rather than in production."""
+    layer = get_channel_layer()
+    for name in ("_group_key", "connection", "consistent_hash", "_map_channel_keys_to_connection", "get_capacity"):
+        assert callable(getattr(layer, name, None)), name
+    keys_by_connection, message_by_key, capacity_by_key = layer._map_channel_keys_to_connection(
+        ["hub.a!b"], {"type": "relay"}
+    )
+    assert (
+        list(message_by_key) == list(capacity_by_key) == [key for keys in keys_by_connection.values() for key in keys]
+    )
+
+
+async def _inbox(capacity: int):
+    layer = get_channel_layer()
+    layer.capacity = capacity
+    channel = await layer.new_channel(prefix="hub.")
+    group = "room.inbox-test"
+    await layer.group_add(group, channel)
+    return layer, channel, group
+
+
+async def _drain(layer, channel) -> list[dict]:
+    key = layer.prefix + layer.non_local_name(channel)
+    received = []
+    while (
+        await layer.connection(layer.consistent_hash(channel)).zcard(key) or not layer.receive_buffer[channel].empty()
+    ):
+        received.append(await layer.receive(channel))
+    return received
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_event_a_full_inbox_cannot_take_leaves_a_drop_marker_for_its_group_at_the_head():
+    layer, channel, group = await _inbox(capacity=5)
+    for n in range(7):
+        await layer.group_send(group, {"type": "relay", "n": n})
+    received = await _drain(layer, channel)
+    assert received[0] == {"type": "events.dropped", "group": group}, "first, so the sockets resume at once"
+    assert [event["n"] for event in received[1:]] == [0, 1, 2, 3, 4]
+    await layer.group_discard(group, channel)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_ephemeral_events_take_only_a_small_share_of_an_inbox_and_never_a_messages_place():
+    layer, channel, group = await _inbox(capacity=20)
+    for n in range(10):
+        await layer.group_send(group, {"type": "relay", "event": "typing", "ephemeral": True, "n": n})
+    for n in range(18):
+        await layer.group_send(group, {"type": "relay", "event": "new_message", "n": n})
+    received = await _drain(layer, channel)
+    assert [event["event"] for event in received] == ["typing"] * 2 + ["new_message"] * 18, "no drop marker"
+    await layer.group_discard(group, channel)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_groups_drop_marker_closes_that_groups_sockets_only(ws_connect):
+    from channels.db import database_sync_to_async
+
+    from realtime.groups import room_group
+    from rooms.services import room_create
+
+    alice = await database_sync_to_async(User.objects.create_user)("alice", "alice@example.com", "secret123")
+    bob = await database_sync_to_async(User.objects.create_user)("bob", "bob@example.com", "secret123")
+    room = await database_sync_to_async(room_create)(creator=alice, name="Busy")
+    in_room, elsewhere = await ws_connect(alice), await ws_connect(bob)
+    await get_channel_layer().group_send(room_group(room.id), {"type": "events.dropped", "group": room_group(room.id)})
+    assert await in_room.receive_close() == 4503
+    assert await elsewhere.receive_none_of_type("never", timeout=0.5), "bob's socket missed nothing: it stays open"
