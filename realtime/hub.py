@@ -21,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from realtime.admission import EPHEMERAL_MIN_INTERVAL_SECONDS, EphemeralThrottle
 from realtime.frames import text_frame
 from realtime.groups import room_id_of_group
 from realtime.layers import EVENTS_DROPPED_TYPE
@@ -72,6 +73,8 @@ class Hub:
         # Groups whose gap is being read from the database (the value tells one read from the next).
         self.filling: dict[str, object] = {}
         self.delivering = asyncio.Lock()
+        # Typing and join/leave announcements per user and room, shared by the user's sockets here.
+        self.ephemeral = EphemeralThrottle(EPHEMERAL_MIN_INTERVAL_SECONDS)
 
     async def _ensure_running(self) -> None:
         if self.channel is None:
