@@ -10,6 +10,7 @@
 """
 
 import time
+from collections.abc import Callable
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -101,13 +102,14 @@ class EphemeralThrottle:
     # Entries older than the interval are forgotten once the table grows past this.
     PRUNE_AT = 10_000
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
+        self.clock = clock
         self.last: dict[tuple[str, str, str], float] = {}
         self.typing: set[tuple[str, str]] = set()
 
     def allow(self, kind: str, user_id: str, room_id: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         if kind == "stop_typing":
             if (user_id, room_id) not in self.typing:
                 return False

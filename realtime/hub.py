@@ -142,11 +142,12 @@ class Hub:
         while self.channel == channel:
             try:
                 message = await self.layer.receive(channel)
-            except (TypeError, ValueError) as error:
-                # The layer refused the channel's name: a bug, not an outage. Nothing waiting
-                # for Redis would fix it, so this reader ends (loudly) instead of looping.
-                logger.error("hub cannot receive on its channel", extra={"channel": channel, "error": str(error)})
-                return
+            except TypeError:
+                # channels' layers raise TypeError for a channel name they refuse: a bug here, not
+                # Redis going away. Rejoining groups and closing every socket would fix nothing.
+                logger.exception("hub could not receive on its channel", extra={"channel": channel})
+                await asyncio.sleep(0.2)  # a fault that repeats must not spin the loop
+                continue
             except Exception as error:
                 if self.channel != channel:
                     return  # the hub stopped while this receive was failing

@@ -1,7 +1,6 @@
 """Who may open a WebSocket (origins, sockets per user, handshakes per address) and how often a
 user's typing and join announcements reach a room."""
 
-import asyncio
 import logging
 
 import pytest
@@ -12,6 +11,7 @@ from accounts.models import User
 from accounts.tokens import token_issue
 from chatapp.asgi import application
 from realtime.admission import EphemeralThrottle
+from realtime.hub import get_hub
 from realtime.tests.conftest import Client
 from rooms.services import room_create, room_join
 
@@ -185,8 +185,12 @@ async def test_throttled_typing_still_reaches_the_room_after_the_interval(ws_con
     alice, bob = await create_user("alice"), await create_user("bob")
     room_id = await shared_room(alice, bob)
     watcher, typist = await ws_connect(bob), await ws_connect(alice)
+    now = [1000.0]
+    get_hub().ephemeral.clock = lambda: now[0]
     await typist.send("typing", {"room_id": room_id})
     assert (await watcher.receive_type("typing"))["payload"]["user_id"] == str(alice.id)
-    await asyncio.sleep(1.05)  # the allowance's interval, which this test is about
+    await typist.send("typing", {"room_id": room_id})
+    assert await watcher.receive_none_of_type("typing", timeout=0.3), "within the interval"
+    now[0] += 1.0
     await typist.send("typing", {"room_id": room_id})
     assert (await watcher.receive_type("typing"))["payload"]["user_id"] == str(alice.id)

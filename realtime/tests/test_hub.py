@@ -173,3 +173,31 @@ async def test_a_reader_that_outlives_its_hub_does_not_close_the_next_sockets(ws
     assert "hub lost the channel layer" not in caplog.text
     await bob_socket.send("send_message", {"room_id": str(room.id), "content": "heard"})
     assert (await bob_socket.receive_type("new_message"))["payload"]["content"] == "heard"
+
+
+async def test_a_channel_name_the_layer_refuses_is_not_taken_for_a_redis_outage(ws_connect, monkeypatch, caplog):
+    """A name-validation error is a bug to log, not Redis going away: nothing is rejoined and no
+    socket is closed (an outage closes every socket with 4503)."""
+    room, (alice,) = await room_with_members(1)
+    hub = get_hub()
+    real_receive = hub.layer.receive
+    refused: list[str] = []
+
+    async def receive_refusing_once(channel):
+        if not refused:
+            refused.append(channel)
+            hub.layer.require_valid_channel_name("hub.name with spaces!")  # raises the layer's TypeError
+        return await real_receive(channel)
+
+    monkeypatch.setattr(hub.layer, "receive", receive_refusing_once)
+    client = await ws_connect(alice)
+    deadline = asyncio.get_running_loop().time() + 3
+    while not refused:
+        assert asyncio.get_running_loop().time() < deadline, "the hub never received"
+        await asyncio.sleep(0.02)
+    # An outage would close every socket 0.2 s after the failed receive.
+    assert await client.receive_none_of_type("never", timeout=0.5), "the socket stays open"
+    await client.send("send_message", {"room_id": str(room.id), "content": "still delivered"})
+    assert (await client.receive_type("new_message"))["payload"]["content"] == "still delivered"
+    assert "hub lost the channel layer" not in caplog.text
+    assert "hub could not receive on its channel" in caplog.text
