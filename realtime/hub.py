@@ -184,6 +184,8 @@ class Hub:
             except Exception as error:
                 logger.warning("hub waiting for the channel layer", extra={"error": str(error)})
                 delay = min(delay * 2, 5.0)
+        if self.channel != channel:
+            return  # stopped (and perhaps restarted on a new channel) while rejoining
         logger.info("hub rejoined the channel layer", extra={"groups": len(self.members), "sockets": len(self.sockets)})
         await self._events_lost()
 
