@@ -99,3 +99,44 @@ async def test_a_groups_drop_marker_closes_that_groups_sockets_only(ws_connect):
     await get_channel_layer().group_send(room_group(room.id), {"type": "events.dropped", "group": room_group(room.id)})
     assert await in_room.receive_close() == 4503
     assert await elsewhere.receive_none_of_type("never", timeout=0.5), "bob's socket missed nothing: it stays open"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an_event(ws_connect, monkeypatch):
+    """The whole path: a stalled hub, its Redis inbox full, one more event for a room; the room's
+    sockets are closed with 4503 (their clients resume), other sockets keep going."""
+    import asyncio
+
+    from channels.db import database_sync_to_async
+
+    from realtime.groups import room_group
+    from realtime.hub import get_hub
+    from realtime.publish import relay_message
+    from rooms.services import room_create
+
+    alice = await database_sync_to_async(User.objects.create_user)("alice", "alice@example.com", "secret123")
+    bob = await database_sync_to_async(User.objects.create_user)("bob", "bob@example.com", "secret123")
+    room = await database_sync_to_async(room_create)(creator=alice, name="Busy")
+    in_room, elsewhere = await ws_connect(alice), await ws_connect(bob)
+    layer, hub, group = get_channel_layer(), get_hub(), room_group(room.id)
+    layer.capacity = 5
+    stalled, release, real_dispatch = asyncio.Event(), asyncio.Event(), hub._dispatch
+
+    async def stall_on_the_first_event(message):
+        if not stalled.is_set():
+            stalled.set()
+            await release.wait()
+        await real_dispatch(message)
+
+    monkeypatch.setattr(hub, "_dispatch", stall_on_the_first_event)
+
+    def event(n: int) -> dict:
+        return relay_message(group, {"type": "edit_message", "payload": {"id": str(n), "room_id": str(room.id)}})
+
+    await layer.group_send(group, event(0))
+    await asyncio.wait_for(stalled.wait(), 5)
+    for n in range(1, 8):  # 5 fit in the inbox; the 6th and 7th cannot be queued
+        await layer.group_send(group, event(n))
+    release.set()
+    assert await in_room.receive_close() == 4503
+    assert await elsewhere.receive_none_of_type("never", timeout=0.5), "bob's socket missed nothing: it stays open"
