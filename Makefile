@@ -8,21 +8,32 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test fuzz chaos lint format venv migrate clean bench newman
+.PHONY: run test fuzz chaos lint format venv migrate createsuperuser manage clean bench newman
 
 venv: $(STAMP)
 
+# The first run installs for about a minute: say so, and let pip show what it is doing.
 $(STAMP): requirements.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { echo "Creating the virtualenv $(VENV) with $(PYTHON)..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing Python packages into $(VENV) (first run or requirements.txt changed: about a minute)..."
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "Python packages installed."
 
 migrate: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 run: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py serve --port $${PORT:-8080}
+
+# Management commands with the same defaults as `make run` (DEBUG, so a development secret; the same
+# database), e.g. make manage ARGS=cleanup_tokens. ARGS=--noinput takes DJANGO_SUPERUSER_* from the env.
+createsuperuser: migrate
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser $(ARGS)
+
+manage: migrate
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(ARGS)
 
 test: venv
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

@@ -1,13 +1,13 @@
 """Issuing and validating access tokens (HS256 JWTs made by simplejwt)."""
 
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists
 from rest_framework_simplejwt.exceptions import TokenError
@@ -19,6 +19,10 @@ from chatapp.errors import Unauthorized
 INVALID_TOKEN = "Invalid or expired token"
 REVOKED_TOKEN = "Token has been revoked. Please log in again."
 _ALLOWED_HEADER_KEYS = {"alg", "typ"}
+# What token_issue writes: a UUID's 32 hex digits (it must also fit TokenBlacklist.jti).
+_JTI = re.compile(r"[0-9a-f]{32}")
+# NumericDates as simplejwt writes them: whole seconds that datetime can hold (up to 9999-12-31).
+_LATEST_TIMESTAMP = 253402300799
 
 
 def _uuid7_hex() -> str:
@@ -45,9 +49,37 @@ def jti_issued_at(jti: str) -> datetime | None:
     return datetime.fromtimestamp((value.int >> 80) / 1000, tz=UTC)
 
 
+def _is_timestamp(value: object) -> bool:
+    return type(value) is int and 0 <= value <= _LATEST_TIMESTAMP
+
+
+def _has_well_formed_claims(payload: dict) -> bool:
+    """The claims this server issues, with the types it issues them with.
+
+    A token signed with the real key can still carry anything; without these checks a string or
+    1e308 `exp` reaches `datetime.fromtimestamp` and a NUL in `jti` reaches PostgreSQL, both 500s.
+    """
+    jti, user_id = payload.get("jti"), payload.get("user_id")
+    if not isinstance(jti, str) or not _JTI.fullmatch(jti) or not isinstance(user_id, str):
+        return False
+    try:
+        uuid.UUID(user_id)
+    except ValueError:
+        return False
+    if "nbf" in payload and not _is_timestamp(payload["nbf"]):
+        return False
+    return _is_timestamp(payload.get("exp")) and _is_timestamp(payload.get("iat"))
+
+
 class ChatAccessToken(AccessToken):
     def set_jti(self) -> None:
         self.payload["jti"] = _uuid7_hex()
+
+    def verify(self) -> None:
+        # Before simplejwt's own checks, which assume `exp` is a usable number.
+        if not _has_well_formed_claims(self.payload):
+            raise TokenError("Token has malformed claims")
+        super().verify()
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,10 @@ def _user_with_revocation(*, user_id: uuid.UUID, jti: str) -> User | None:
 
 def token_verify(raw: str) -> VerifiedToken:
     """Checks signature, algorithm, expiry, revocation and the user; raises Unauthorized."""
+    # A JWT is base64url and dots. Anything else, a lone surrogate from a JSON `auth` frame
+    # included, would fail in PyJWT's UTF-8 encoding with an error that is not a PyJWTError.
+    if not raw.isascii():
+        raise Unauthorized(INVALID_TOKEN)
     try:
         header = jwt.get_unverified_header(raw)
     except jwt.PyJWTError:
@@ -103,13 +139,9 @@ def token_verify(raw: str) -> VerifiedToken:
     except TokenError:
         raise Unauthorized(INVALID_TOKEN) from None
 
-    jti, user_id = token.get("jti"), token.get("user_id")
-    if not isinstance(jti, str) or not user_id:
-        raise Unauthorized(INVALID_TOKEN)
-    try:
-        user = _user_with_revocation(user_id=uuid.UUID(str(user_id)), jti=jti)
-    except (ValueError, TypeError, ValidationError):
-        raise Unauthorized(INVALID_TOKEN) from None
+    # ChatAccessToken.verify has checked both claims' types and shapes.
+    jti = token["jti"]
+    user = _user_with_revocation(user_id=uuid.UUID(token["user_id"]), jti=jti)
     if user is not None and user.token_revoked:
         raise Unauthorized(REVOKED_TOKEN)
     if user is None or not user.is_active:

@@ -48,6 +48,18 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
+class UnavailableIsNotAnErrorFilter(logging.Filter):
+    """Drops Django's ERROR line ("Service Unavailable: /path") for each 503 it answers.
+
+    A 503 here is always a deliberate answer to an outage (PostgreSQL or Redis away, readiness),
+    logged once by the code that detected the outage and once per request by the access log; an
+    ERROR for every request during an outage would bury the lines that matter. A 500 stays an ERROR.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 503
+
+
 class JsonFormatter(_BaseJsonFormatter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import threading
 import time
 import uuid
 from http import HTTPStatus
@@ -11,6 +12,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from chatapp.logging import request_id_var
 
@@ -118,22 +120,96 @@ class PreflightNoContentMiddleware:
         return response
 
 
+class _LimiterOutage:
+    """Remembers that the rate limiter's cache (Redis) is unreachable, and says so in few log lines.
+
+    Once a cache call fails, the next RATE_LIMIT_RETRY_SECONDS skip the cache altogether (a Redis
+    that does not answer would otherwise cost every request its connect timeout); the first call
+    after that tries again. One WARNING when the outage starts, one per RATE_LIMIT_LOG_SECONDS while
+    it lasts (with how many requests went unlimited or were refused meanwhile), one when it ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+        self._logged_at = 0.0
+        self._skipped = 0
+
+    def should_skip(self) -> bool:
+        return self._down_since is not None and time.monotonic() < self._retry_at
+
+    def failed(self, error: Exception | None) -> None:
+        """Counts a request the limiter could not check; `error` when the cache was asked and failed."""
+        now = time.monotonic()
+        with self._lock:
+            if error is not None:
+                self._retry_at = now + settings.RATE_LIMIT_RETRY_SECONDS
+            self._skipped += 1
+            if self._down_since is None:
+                self._down_since = now
+            elif now - self._logged_at < settings.RATE_LIMIT_LOG_SECONDS:
+                return
+            self._logged_at, skipped, self._skipped = now, self._skipped, 0
+            down_for = round(now - self._down_since, 1)
+        error_logger.warning(
+            "rate limiter unavailable: API requests go unlimited, register and login answer 503",
+            extra={"requests_since_last_line": skipped, "down_seconds": down_for, "error": str(error or "")},
+        )
+
+    def recovered(self) -> None:
+        if self._down_since is None:
+            return
+        with self._lock:
+            if self._down_since is None:
+                return
+            down_for, skipped = round(time.monotonic() - self._down_since, 1), self._skipped
+            self._down_since, self._skipped = None, 0
+        error_logger.warning(
+            "rate limiter available again", extra={"down_seconds": down_for, "requests_since_last_line": skipped}
+        )
+
+
 class RateLimitMiddleware:
-    """Per-IP fixed-window limits shared by every process through the Django cache."""
+    """Per-IP fixed-window limits shared by every process through the Django cache.
+
+    When the cache (Redis) is unreachable the limiter fails open for the API (each call needs a valid
+    token, and unlimited is better than a 500 for everyone) but closed for register and login: the
+    per-IP limit is what stands between a password guesser and the password hashes, so those answer
+    503 with Retry-After until Redis is back. PostgreSQL being down answers the same way.
+    """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self.outage = _LimiterOutage()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/v1/"):
-            if request.path in _AUTH_RATE_LIMITED_PATHS:
-                group, rate = "auth", settings.RATE_LIMIT_AUTH
-            else:
-                group, rate = "api", settings.RATE_LIMIT_API
-            usage = get_usage(request, group=group, key="ip", rate=rate, method=ALL, increment=True)
+            auth = request.path in _AUTH_RATE_LIMITED_PATHS
+            group, rate = ("auth", settings.RATE_LIMIT_AUTH) if auth else ("api", settings.RATE_LIMIT_API)
+            usage, available = self._usage(request, group, rate)
+            if not available and auth:
+                return JsonResponse(
+                    {"error": "Service temporarily unavailable"},
+                    status=503,
+                    headers={"Retry-After": str(settings.RATE_LIMIT_RETRY_SECONDS)},
+                )
             if usage is not None and usage["should_limit"]:
                 retry_after = max(1, int(usage.get("time_left") or 1))
                 return JsonResponse(
                     {"error": "Too many requests"}, status=429, headers={"Retry-After": str(retry_after)}
                 )
         return self.get_response(request)
+
+    def _usage(self, request: HttpRequest, group: str, rate: str) -> tuple[dict | None, bool]:
+        """The limiter's count for this request, and whether the cache could be asked at all."""
+        if self.outage.should_skip():
+            self.outage.failed(None)
+            return None, False
+        try:
+            usage = get_usage(request, group=group, key="ip", rate=rate, method=ALL, increment=True)
+        except RedisError as error:
+            self.outage.failed(error)
+            return None, False
+        self.outage.recovered()
+        return usage, True

@@ -30,7 +30,8 @@ def _secret_key() -> str:
     if not DEBUG and not TESTING:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (see .env.example), "
-            "or set DEBUG=true for a local development server."
+            "or set DEBUG=true for a local development server (as make run, make createsuperuser "
+            "and make manage do)."
         )
     # A development key that survives restarts, so tokens issued before a restart still work.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -162,6 +163,9 @@ if REDIS_URL:
             "BACKEND": "chatapp.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "chatapp"),
+            # The rate limiter asks the cache on every API request: a Redis that stops answering
+            # fails those calls within seconds instead of holding a worker thread for minutes.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -277,6 +281,11 @@ WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimu
 
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
+# With Redis unreachable the limiter stops asking it for this long after each failure (register and
+# login answer 503 with this Retry-After meanwhile), and logs the outage at most once per
+# RATE_LIMIT_LOG_SECONDS (chatapp.middleware.RateLimitMiddleware).
+RATE_LIMIT_RETRY_SECONDS = env_int("RATE_LIMIT_RETRY_SECONDS", 2, minimum=1)
+RATE_LIMIT_LOG_SECONDS = env_int("RATE_LIMIT_LOG_SECONDS", 60, minimum=1)
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -292,8 +301,10 @@ SECURE_REDIRECT_EXEMPT = [r"^health(/ready)?$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _HTTPS_ONLY else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS_ONLY)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS_ONLY)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS_ONLY)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS_ONLY)
+# Cookies follow the HTTPS choice: a Secure cookie is never sent back over plain HTTP, so on a
+# plain-HTTP deployment (SECURE_SSL_REDIRECT=false) the admin's CSRF check could never pass.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 
 # The web client's pages: no inline scripts or styles, sockets and fetches to this origin only,
 # uploads previewed from blob:/data: URLs. The API, admin and media set (or need) their own policy.
@@ -344,6 +355,7 @@ LOGGING = {
     "filters": {
         "request_context": {"()": "chatapp.logging.RequestContextFilter"},
         "redact": {"()": "chatapp.logging.RedactSecretsFilter"},
+        "unavailable_is_not_an_error": {"()": "chatapp.logging.UnavailableIsNotAnErrorFilter"},
     },
     "formatters": {"json": {"()": "chatapp.logging.JsonFormatter"}},
     "handlers": {
@@ -357,7 +369,7 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # Our access log line replaces Django's own "Not Found: ..." request warnings.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["unavailable_is_not_an_error"]},
         "django.server": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},
     },

@@ -10,14 +10,16 @@ import logging
 import time
 import uuid
 from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from accounts.tokens import REVOKED_TOKEN, token_verify
+from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
@@ -30,7 +32,7 @@ from realtime.groups import room_group, user_group
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
 from realtime.publish import encode_event, send_now_async
-from realtime.selectors import resume_events
+from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events
 from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
@@ -74,6 +76,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process's hub receives every group event once and calls `deliver`
     # on the sockets concerned (realtime.hub). An alias with no layer configured turns it off.
     channel_layer_alias = "chatapp-hub-delivers-instead"
+    # Closes the socket when its token expires (set once authenticated).
+    token_expiry: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.user = None
@@ -151,13 +155,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def authenticate(self, raw_token: str) -> None:
         try:
             verified = await _in_thread(token_verify)(raw_token)
+            positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
         except Unauthorized as error:
             await self.reject(error.message)
+            return
+        except DatabaseError as error:
+            # PostgreSQL is away: an outage, not a bug in this socket. Like Redis below, the client
+            # retries (and resumes) once it answers again.
+            logger.warning("websocket refused while the database is unavailable", extra={"error": str(error)})
+            await self.close(code=CLOSE_EVENTS_LOST)
             return
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
-        positions = await _in_thread(room_positions_for_user)(user_id=verified.user.id)
+        self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
         self.member_room_ids = {str(position.room_id) for position in positions}
         try:
             await self.hub.register(self)
@@ -180,9 +191,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
 
+    async def _close_at_expiry(self, expires_at: datetime) -> None:
+        # REST refuses the token from this moment on: so does the socket that it opened.
+        await asyncio.sleep(max(0.0, (expires_at - datetime.now(tz=UTC)).total_seconds()))
+        await self.reject(INVALID_TOKEN)
+
     async def disconnect(self, code: int) -> None:
         if self.auth_deadline is not None:
             self.auth_deadline.cancel()
+        if self.token_expiry is not None:
+            self.token_expiry.cancel()
         if self.user is None:
             return
         self.subscribed_room_ids.clear()
@@ -318,22 +336,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("rooms must be an object of room_id: last_message_id")
         # The hub calls `deliver` whenever an event arrives, also while this handler awaits: hold
         # live events until the replay is out, so the socket sees the room in order. A message
-        # committed before the replay's query is in it and may also come live: that copy is
-        # dropped (`replayed_message_ids`), whether it was held here or comes later.
+        # committed before a page of the replay is read is in it and may also come live: that
+        # copy is dropped (`replayed_message_ids`), whether it was held here or comes later.
         self.held_during_resume = deque()
         try:
-            replay = await _in_thread(resume_events)(user=self.user, last_seen=rooms)
-            self.replayed_message_ids = replay.message_ids
+            replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms)
+            self.replayed_message_ids = set()
+            # Page by page, each sent before the next is read: a socket that closes (or whose
+            # client left) stops the replay at the next page instead of at its end.
+            sent = 0
+            while not replay.done:
+                page = await _in_thread(resume_next_page)(replay)
+                if not self._is_open():
+                    logger.info("resume stopped: the socket closed", extra={"events_sent": sent})
+                    return
+                self.replayed_message_ids |= page.message_ids
+                for text in page.texts:
+                    await self.send(text_data=text)
+                sent += len(page.texts)
             self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
-            for text in replay.texts:
-                await self.send(text_data=text)
             await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
         finally:
             held = self.held_during_resume
-            while held:
+            while held and self._is_open():
                 # Events arriving during these sends join the end of `held`, so order holds.
                 await self._relay(*held.popleft())
             self.held_during_resume = None
+
+    def _is_open(self) -> bool:
+        """False once this socket is closing, or (under `serve`) its connection is gone: the
+        consumer hears of a client that left only after the current frame's handler returns."""
+        if self.closing:
+            return False
+        return self.protocol is None or self.protocol.state == self.protocol.STATE_OPEN
 
     _handlers = {
         "auth": on_auth,

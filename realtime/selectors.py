@@ -1,84 +1,236 @@
 """Reads for the realtime app: what a reconnecting socket missed."""
 
+import operator
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import reduce
 
 from django.db.models import Q
 
 from accounts.models import User
 from chatapp.errors import BadRequest
 from messaging import events as message_events
-from messaging.models import Message
-from messaging.selectors import MessageSlice, messages_after, messages_first, messages_latest
+from messaging.models import MESSAGE_RELATED, Message
+from messaging.selectors import messages_after, messages_first
 from realtime.publish import encode_event
-from rooms.selectors import room_ids_for_user
+from rooms.selectors import room_positions_for_user
 
-# Beyond this many missed messages in one room, the client pages the rest over REST (`?after=`).
-RESUME_MAX_MESSAGES_PER_ROOM = 500
+# One `resume` replays at most this many events in all (new messages, edits and deletions of all
+# its rooms together); rooms it could not finish are listed in `truncated` and the client pages
+# them over REST (`?after=`). It bounds what one 64 KiB frame can make the server read and send,
+# however many rooms (or spellings of one room) it names. 500: the per-room limit replays had
+# before, so a room's missed messages replay as they did (its edits and deletions now count too).
+RESUME_MAX_EVENTS = 500
+# Read, encode and send this many events at a time: memory holds one page, not the whole replay,
+# and a socket that closes stops the replay at the next page.
+RESUME_PAGE_SIZE = 100
+
+# A position in a stream of messages: (created_at, id), or (updated_at, id) for changes.
+Position = tuple[datetime, uuid.UUID]
 
 
 @dataclass
-class Replay:
-    texts: list[str] = field(default_factory=list)
-    room_ids: list[str] = field(default_factory=list)
+class _RoomReplay:
+    room_id: str
+    # created_at of the newest message the client has; None: it has none of this room.
+    anchor_at: datetime | None
+    # The last message replayed (or the client's own newest); None: from the room's first.
+    after: Position | None
+    # What is left to read: new messages, then edits and deletions of earlier ones.
+    messages_left: bool = True
+    changes_left: bool = False
+    changes_after: Position | None = None
+    started: bool = False
+
+
+@dataclass
+class ResumeReplay:
+    """A `resume` in progress: the rooms still to replay and how much of the cap is left."""
+
+    room_ids: list[str]
+    budget: int
     truncated_room_ids: list[str] = field(default_factory=list)
+    pending: deque[_RoomReplay] = field(default_factory=deque)
+
+    @property
+    def done(self) -> bool:
+        return not self.pending
+
+
+@dataclass
+class ReplayPage:
+    texts: list[str] = field(default_factory=list)
     message_ids: set[str] = field(default_factory=set)
 
 
 def _parse_uuid(value: object, what: str) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise BadRequest(f"rooms: {what} must be a UUID")
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(value)
     except ValueError:
         raise BadRequest(f"rooms: {what} must be a UUID") from None
 
 
-def resume_events(*, user: User, last_seen: dict, limit: int = RESUME_MAX_MESSAGES_PER_ROOM) -> Replay:
-    """Every event a socket missed in each room since the last message it saw, in order.
+def _changed(room_id: str, anchor_at: datetime) -> Q:
+    """Messages up to the client's newest one that were edited or deleted after it was sent.
+
+    Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
+    `created_at`, so the client's newest message would otherwise come back as an edit every time.
+    """
+    return Q(room_id=room_id, created_at__lte=anchor_at, updated_at__gt=anchor_at) & (
+        Q(is_edited=True) | Q(is_deleted=True)
+    )
+
+
+def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
+    """Checks a `resume` frame's rooms and plans their replay.
 
     `last_seen` maps room ids to the id of the newest message the client has (or null for none).
-    Rooms the user no longer belongs to are left out. New messages come first, oldest first,
-    then edits and deletions of earlier messages that happened after that message was sent.
+    Room ids are compared in their canonical form: `uuid.UUID` also reads upper case, braces,
+    `urn:uuid:` and hyphens anywhere, and a room named several times is replayed once (from the
+    first spelling's message). Rooms the user does not belong to are left out. Three queries,
+    however many rooms: rooms with nothing to replay cost no more.
     """
-    member_room_ids = {str(room_id) for room_id in room_ids_for_user(user_id=user.id)}
-    replay = Replay()
+    newest_ids = {
+        str(position.room_id): position.last_message_id for position in room_positions_for_user(user_id=user.id)
+    }
+    wanted: dict[str, uuid.UUID | None] = {}
     for raw_room_id, raw_last_id in last_seen.items():
         room_id = str(_parse_uuid(raw_room_id, "room id"))
-        if room_id not in member_room_ids:
+        if room_id in wanted or room_id not in newest_ids:
             continue
-        anchor = None
-        if raw_last_id:
-            last_id = _parse_uuid(raw_last_id, "last message id")
-            anchor = Message.objects.filter(pk=last_id, room_id=room_id).only("id", "created_at").first()
-            if anchor is None:
-                raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
-            missed = messages_after(room_id=room_id, after_id=anchor.id, limit=limit)
+        wanted[room_id] = _parse_uuid(raw_last_id, "last message id") if raw_last_id else None
+    anchors = {
+        message_id: (str(room_id), created_at)
+        for message_id, room_id, created_at in Message.objects.filter(
+            pk__in=[last_id for last_id in wanted.values() if last_id is not None]
+        ).values_list("id", "room_id", "created_at")
+    }
+    replay = ResumeReplay(room_ids=list(wanted), budget=RESUME_MAX_EVENTS)
+    anchored: list[_RoomReplay] = []
+    for room_id, last_id in wanted.items():
+        if last_id is None:
+            if newest_ids[room_id] is not None:  # an empty room has nothing to replay
+                replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=None, after=None))
+            continue
+        anchor_room_id, anchor_at = anchors.get(last_id, (None, None))
+        if anchor_room_id != room_id:
+            raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
+        room = _RoomReplay(
+            room_id=room_id,
+            anchor_at=anchor_at,
+            after=(anchor_at, last_id),
+            messages_left=newest_ids[room_id] != last_id,
+        )
+        replay.pending.append(room)
+        anchored.append(room)
+    if anchored:
+        # One query for every room's changes, instead of one per room; most have none.
+        changed = Message.objects.filter(
+            reduce(operator.or_, (_changed(room.room_id, room.anchor_at) for room in anchored))
+        )
+        with_changes = {str(room_id) for room_id in changed.values_list("room_id", flat=True).distinct()}
+        for room in anchored:
+            room.changes_left = room.room_id in with_changes
+    replay.pending = deque(room for room in replay.pending if room.messages_left or room.changes_left)
+    return replay
+
+
+def _after(field_name: str, position: Position | None) -> Q:
+    if position is None:
+        return Q()
+    at, message_id = position
+    return Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": message_id})
+
+
+def _newest_start(room: _RoomReplay, count: int) -> tuple[Position | None, bool]:
+    """A client with nothing in a room gets its newest `count` messages: the position just
+    before them, and whether older ones are left out."""
+    older = (
+        Message.objects.filter(room_id=room.room_id)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "id")[count : count + 1]
+    )
+    first_left_out = next(iter(older), None)
+    return first_left_out, first_left_out is not None
+
+
+def _read_messages(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
+    rows = list(
+        Message.objects.filter(_after("created_at", room.after), room_id=room.room_id)
+        .select_related(*MESSAGE_RELATED)
+        .order_by("created_at", "id")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
+    rows = list(
+        Message.objects.filter(_changed(room.room_id, room.anchor_at), _after("updated_at", room.changes_after))
+        .select_related(*MESSAGE_RELATED)
+        .order_by("updated_at", "id")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def resume_next_page(replay: ResumeReplay) -> ReplayPage:
+    """The next up to RESUME_PAGE_SIZE events of a replay, encoded, in order; advances `replay`.
+
+    Per room: messages created after the client's newest one, oldest first, then edits and
+    deletions of earlier messages that happened after it was sent. Once the cap is spent, the
+    room in progress (if anything of it is left) and every room not reached go to `truncated`.
+    """
+    page, size = ReplayPage(), RESUME_PAGE_SIZE
+    while replay.pending and len(page.texts) < size:
+        room = replay.pending[0]
+        if replay.budget <= 0 and not room.started:
+            _truncate_pending(replay)
+            break
+        # 0 once the cap is spent: the read then only tells whether anything of the room is left.
+        limit = min(size - len(page.texts), replay.budget)
+        if not room.started:
+            room.started = True
+            if room.anchor_at is None:
+                room.after, older_left_out = _newest_start(room, replay.budget)
+                if older_left_out:
+                    replay.truncated_room_ids.append(room.room_id)
+        if room.messages_left:
+            messages, more = _read_messages(room, limit)
+            for message in messages:
+                page.texts.append(encode_event(message_events.new_message(message)))
+                page.message_ids.add(str(message.id))
+            if messages:
+                room.after = (messages[-1].created_at, messages[-1].id)
+            room.messages_left = more
         else:
-            # A client with nothing in this room gets its newest messages, oldest first.
-            newest = messages_latest(room_id=room_id, limit=limit)
-            missed = MessageSlice(items=newest.items[::-1], has_more=newest.has_more)
-        if missed.has_more:
-            replay.truncated_room_ids.append(room_id)
-        for message in missed.items:
-            replay.texts.append(encode_event(message_events.new_message(message)))
-            replay.message_ids.add(str(message.id))
-        if anchor is not None:
-            # Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
-            # `created_at`, so the anchor itself would otherwise come back as an edit every time.
-            changed = Message.objects.filter(
-                Q(is_edited=True) | Q(is_deleted=True),
-                room_id=room_id,
-                created_at__lte=anchor.created_at,
-                updated_at__gt=anchor.created_at,
-            ).order_by("updated_at", "id")
-            for message in changed.select_related("sender", "reply_to__sender"):
+            messages, more = _read_changes(room, limit)
+            for message in messages:
                 event = (
                     message_events.delete_message(message)
                     if message.is_deleted
                     else message_events.edit_message(message)
                 )
-                replay.texts.append(encode_event(event))
-        replay.room_ids.append(room_id)
-    return replay
+                page.texts.append(encode_event(event))
+            if messages:
+                room.changes_after = (messages[-1].updated_at, messages[-1].id)
+            room.changes_left = more
+        replay.budget -= len(messages)
+        if more and replay.budget <= 0:
+            _truncate_pending(replay)
+            break
+        if not (room.messages_left or room.changes_left):
+            replay.pending.popleft()
+    return page
+
+
+def _truncate_pending(replay: ResumeReplay) -> None:
+    for room in replay.pending:
+        if room.room_id not in replay.truncated_room_ids:
+            replay.truncated_room_ids.append(room.room_id)
+    replay.pending.clear()
 
 
 def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[dict]:

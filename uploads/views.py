@@ -23,6 +23,14 @@ def _is_safe_name(name: str) -> bool:
 
 
 _SINGLE_BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Any position with more significant digits lies beyond every file; reading it as "huge" keeps
+# int() away from numbers past Python's 4,300-digit conversion limit (a ValueError, so a 500).
+_MAX_POSITION_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _MAX_POSITION_DIGITS else 10**_MAX_POSITION_DIGITS
 
 
 def _requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
@@ -36,11 +44,11 @@ def _requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
         return None
     first, last = match.groups()
     if first == "":  # the last N bytes
-        suffix = int(last)
+        suffix = _position(last)
         return (max(size - suffix, 0), size - 1) if suffix and size else False
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if last and int(last) < start:
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
+    if last and _position(last) < start:
         return None
     return (start, end) if start < size else False
 

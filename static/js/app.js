@@ -1,7 +1,7 @@
 // The workspace page: wires the REST client, the socket, the store and the views together.
 import { ApiError, api } from "./api.js";
 import { clearToken, getToken, goToLogin, tokenRefused } from "./auth.js";
-import { $, fillAvatar, toast } from "./dom.js";
+import { $, fillAvatar, h, toast } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { Store, typingText } from "./store.js";
 import { applyTheme } from "./theme.js";
@@ -40,7 +40,7 @@ const messages = new MessageList({
   onLoadOlder: loadOlder,
   onOpenImage: openImage,
 });
-const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping });
+const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping, onEditLast: editLastMessage });
 const members = setupMembers({ store, currentRoom: () => store.rooms.get(store.activeRoomId) });
 
 function renderMe() {
@@ -81,21 +81,21 @@ function renderHeader() {
     fillAvatar(av, { name: room.type === "private" ? "🔒" : "#", seed: room.id });
     av.classList.add("avatar-room");
   }
-  let subtitle = "";
+  const subtitle = $("#conv-subtitle");
   const list = store.members.get(room.id);
   if (isDm) {
+    // Both what they say about themselves and whether they are here.
     const other = room.other_user;
-    const online = other && store.presence.get(other.id);
-    subtitle = online ? "online" : other?.status || lastSeenText(other?.last_seen);
-    $("#conv-subtitle").classList.toggle("is-online", Boolean(online));
+    const online = Boolean(other && store.presence.get(other.id));
+    const presence = h("span", { class: online ? "conv-presence is-online" : "conv-presence" }, online ? "online" : lastSeenText(other?.last_seen));
+    const status = other?.status ? [h("span", { class: "conv-status", dir: "auto" }, other.status), " · "] : [];
+    subtitle.replaceChildren(...status, presence);
   } else {
     const count = list?.size || room.member_count || 0;
     let online = 0;
     for (const id of list?.keys() || []) if (store.presence.get(id)) online += 1;
-    subtitle = `${count} member${count === 1 ? "" : "s"}${online ? ` · ${online} online` : ""}${room.description ? ` · ${room.description}` : ""}`;
-    $("#conv-subtitle").classList.remove("is-online");
+    subtitle.textContent = `${count} member${count === 1 ? "" : "s"}${online ? ` · ${online} online` : ""}${room.description ? ` · ${room.description}` : ""}`;
   }
-  $("#conv-subtitle").textContent = subtitle;
   const myRole = list?.get(store.me.id)?.role;
   const isAdmin = myRole === "admin" || room.created_by === store.me.id;
   $("#act-add-member").hidden = !(room.type === "private" && isAdmin);
@@ -289,6 +289,16 @@ async function post(message) {
 
 function onTyping(active) {
   if (store.activeRoomId) socket.send(active ? "typing" : "stop_typing", { room_id: store.activeRoomId });
+}
+
+/** Arrow-Up in an empty composer: my newest message goes into edit mode if its edit window is open. */
+function editLastMessage() {
+  if (!store.activeRoomId) return false;
+  const items = store.conversation(store.activeRoomId).items;
+  const last = items.findLast((m) => m.sender_id === store.me.id && m.type !== "system");
+  if (!store.canModify(last)) return false;
+  messages.startEdit(last.id);
+  return true;
 }
 
 async function editMessage(message, content) {

@@ -88,3 +88,33 @@ def test_debug_keeps_plain_http_for_make_run():
     assert outcome["plain"] == [401, None]  # answered over HTTP, not redirected
     assert outcome["proxied"][1] is None  # no HSTS
     assert outcome["cookies"] == [False, False]
+
+
+ADMIN_LOGIN_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.test import Client
+page = Client().get('/admin/login/', HTTP_HOST='chat.example.com')
+print(json.dumps({
+    'status': page.status_code,
+    'csrf_cookie_secure': bool(page.cookies['csrftoken']['secure']),
+    'settings': [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+}))
+"""
+
+
+def test_plain_http_production_sends_cookies_the_admin_login_can_send_back():
+    result = run_python(ADMIN_LOGIN_PROBE, production_env(SECURE_SSL_REDIRECT="false"))
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"status": 200, "csrf_cookie_secure": False, "settings": [False, False]}
+
+
+def test_secure_cookies_can_still_be_asked_for_without_the_redirect():
+    # A TLS proxy that redirects by itself: no redirect here, cookies still Secure when asked.
+    env = production_env(SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="true", CSRF_COOKIE_SECURE="true")
+    result = run_python(ADMIN_LOGIN_PROBE, env)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"status": 200, "csrf_cookie_secure": True, "settings": [True, True]}

@@ -107,6 +107,55 @@ def issued_before_password_change(user: User) -> str:
     return token
 
 
+# Signed with the real key, so only the claims' types and ranges stand between them and a 500.
+def jti_with_nul(user: User) -> str:
+    return signed(user, jti="0190a1b2c3d4\x00e5f6")
+
+
+def jti_not_a_string(user: User) -> str:
+    return signed(user, jti={"nested": ["jti"]})
+
+
+def jti_too_long(user: User) -> str:
+    return signed(user, jti="f" * 5000)
+
+
+def exp_as_a_string(user: User) -> str:
+    return signed(user, exp=str(int(time.time()) + 600))
+
+
+def exp_beyond_any_date(user: User) -> str:
+    return signed(user, exp=1e308)
+
+
+def exp_as_a_float(user: User) -> str:
+    return signed(user, exp=time.time() + 600.5)
+
+
+def exp_as_a_boolean(user: User) -> str:
+    return signed(user, exp=True)
+
+
+def iat_garbage(user: User) -> str:
+    return signed(user, iat="yesterday")
+
+
+def iat_beyond_any_date(user: User) -> str:
+    return signed(user, iat=-1e308)
+
+
+def user_id_not_a_uuid(user: User) -> str:
+    return signed(user, user_id="1 OR 1=1")
+
+
+def user_id_as_a_list(user: User) -> str:
+    return signed(user, user_id=[str(user.id)])
+
+
+def user_id_with_nul(user: User) -> str:
+    return signed(user, user_id=f"{user.id}\x00")
+
+
 ATTACKS: list[tuple[Callable[[User], str], str]] = [
     (alg_none, INVALID),
     (another_key, INVALID),
@@ -121,6 +170,18 @@ ATTACKS: list[tuple[Callable[[User], str], str]] = [
     (deleted_user, INVALID),
     (deactivated_user, INVALID),
     (issued_before_password_change, REVOKED),
+    (jti_with_nul, INVALID),
+    (jti_not_a_string, INVALID),
+    (jti_too_long, INVALID),
+    (exp_as_a_string, INVALID),
+    (exp_beyond_any_date, INVALID),
+    (exp_as_a_float, INVALID),
+    (exp_as_a_boolean, INVALID),
+    (iat_garbage, INVALID),
+    (iat_beyond_any_date, INVALID),
+    (user_id_not_a_uuid, INVALID),
+    (user_id_as_a_list, INVALID),
+    (user_id_with_nul, INVALID),
 ]
 IDS = [attack.__name__ for attack, _ in ATTACKS]
 

@@ -311,6 +311,12 @@ class TestServing:
             ("bytes=0-1,4-5", 200, slice(None)),  # several ranges: the whole file
             ("pages=1-2", 200, slice(None)),
             ("bytes=9-3", 200, slice(None)),
+            # Numbers past Python's 4,300-digit int() limit: a start beyond the file, an end or a
+            # suffix larger than it, and a start padded with zeros.
+            pytest.param(f"bytes={'9' * 5000}-", 416, None, id="start-of-5000-digits"),
+            pytest.param(f"bytes=0-{'9' * 5000}", 206, slice(0, None), id="end-of-5000-digits"),
+            pytest.param(f"bytes=-{'9' * 5000}", 206, slice(0, None), id="suffix-of-5000-digits"),
+            pytest.param(f"bytes={'0' * 5000}5-9", 206, slice(5, 10), id="start-padded-to-5000-digits"),
         ],
     )
     def test_audio_can_be_fetched_by_byte_range_for_seeking(

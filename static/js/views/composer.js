@@ -1,23 +1,28 @@
-// The composer: Enter sends, Shift+Enter breaks the line, typing signals, replies, and attachments
-// by button, drag-and-drop or paste (uploaded with a progress bar), plus voice notes.
+// The composer: Enter sends, Shift+Enter breaks the line, Arrow-Up edits my last message, typing
+// signals, replies, a length counter, and attachments by button, drag-and-drop or paste (uploaded
+// with a progress bar), plus voice notes.
 import { upload } from "../api.js";
-import { $, icon, toast } from "../dom.js";
+import { $, toast } from "../dom.js";
+import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
+import { setupVoice } from "./voice.js";
 
 const TYPING_EVERY_MS = 2500;
 const TYPING_IDLE_MS = 4000;
+const COUNT_FROM = 1800; // the counter appears this close to the limit
 
 export class Composer {
-  constructor({ onSend, onSendFile, onTyping }) {
+  constructor({ onSend, onSendFile, onTyping, onEditLast }) {
     this.onSend = onSend;
+    this.onEditLast = onEditLast;
     this.onSendFile = onSendFile;
     this.onTyping = onTyping;
     this.form = $("#composer");
     this.input = $("#composer-input");
+    this.counter = $("#composer-count");
     this.replyTo = null;
     this.typingSentAt = 0;
     this.idleTimer = null;
     this.currentUpload = null;
-    this.recorder = null;
 
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -27,6 +32,8 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
+      } else if (e.key === "ArrowUp" && !this.input.value && !e.isComposing && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+        if (this.onEditLast()) e.preventDefault();
       } else if (e.key === "Escape" && this.replyTo) {
         e.preventDefault();
         this.setReply(null);
@@ -34,6 +41,7 @@ export class Composer {
     });
     this.input.addEventListener("input", () => {
       this.autosize();
+      this.showCount();
       this.signalTyping();
     });
     this.input.addEventListener("paste", (e) => {
@@ -52,12 +60,13 @@ export class Composer {
     });
     $("#upload-cancel").addEventListener("click", () => this.currentUpload?.abort());
     this.setupDrop();
-    this.setupVoice();
+    setupVoice({ onRecorded: (file) => this.sendFile(file) });
   }
 
   reset() {
     this.input.value = "";
     this.autosize();
+    this.showCount();
     this.setReply(null);
     this.stopTyping();
   }
@@ -85,12 +94,34 @@ export class Composer {
     }
   }
 
+  /** Near the limit, how many characters are left; over it, by how much, never cutting the text. */
+  showCount() {
+    const length = messageLength(this.input.value);
+    const over = length > MAX_MESSAGE_CHARS;
+    this.counter.hidden = length < COUNT_FROM;
+    const count = `${length.toLocaleString("en")} / ${MAX_MESSAGE_CHARS.toLocaleString("en")}`;
+    this.counter.textContent = over ? `${count} · ${(length - MAX_MESSAGE_CHARS).toLocaleString("en")} too many` : count;
+    this.counter.classList.toggle("is-over", over);
+    if (over) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
+  }
+
+  /** False, with the reason shown, when the text is over the server's limit. */
+  withinLimit() {
+    const length = messageLength(this.input.value);
+    if (length <= MAX_MESSAGE_CHARS) return true;
+    toast(`${tooLongText(length)} Shorten it, or send it as a text file.`, "error");
+    this.input.focus();
+    return false;
+  }
+
   submit() {
     const content = this.input.value.trim();
-    if (!content) return;
+    if (!content || !this.withinLimit()) return;
     this.onSend(content, this.replyTo);
     this.input.value = "";
     this.autosize();
+    this.showCount();
     this.setReply(null);
     this.stopTyping();
     this.input.focus();
@@ -121,9 +152,15 @@ export class Composer {
     this.currentUpload = job;
     try {
       const result = await job.promise;
-      const caption = this.input.value.trim();
+      // The text becomes the file's caption, unless it is too long: then the file goes alone and
+      // the text stays in the box (a recorded voice note is never thrown away over its caption).
+      const text = this.input.value.trim();
+      const caption = messageLength(text) <= MAX_MESSAGE_CHARS ? text : "";
       this.onSendFile(result, caption, this.replyTo);
-      if (caption) this.input.value = "";
+      if (caption) {
+        this.input.value = "";
+        this.showCount();
+      } else if (text) toast(`${tooLongText(messageLength(text))} The file was sent without it.`, "error");
       this.setReply(null);
     } catch (error) {
       toast(error.message, "error");
@@ -158,44 +195,6 @@ export class Composer {
       overlay.hidden = true;
       const file = e.dataTransfer.files?.[0];
       if (file) this.sendFile(file);
-    });
-  }
-
-  setupVoice() {
-    const button = $("#btn-voice");
-    if (!window.MediaRecorder || !navigator.mediaDevices?.getUserMedia) return;
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      if (this.recorder) {
-        this.recorder.stop();
-        return;
-      }
-      let stream;
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      } catch {
-        return toast("Microphone not available", "error");
-      }
-      const type = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg"].find((t) => MediaRecorder.isTypeSupported(t)) || "";
-      const recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
-      const chunks = [];
-      recorder.addEventListener("dataavailable", (e) => e.data.size && chunks.push(e.data));
-      recorder.addEventListener("stop", () => {
-        stream.getTracks().forEach((t) => t.stop());
-        this.recorder = null;
-        button.classList.remove("is-recording");
-        button.setAttribute("aria-label", "Record a voice note");
-        button.replaceChildren(icon("mic"));
-        const mime = recorder.mimeType || "audio/webm";
-        const ext = mime.includes("ogg") ? "ogg" : "webm";
-        const blob = new Blob(chunks, { type: mime });
-        if (blob.size) this.sendFile(new File([blob], `voice-note-${Date.now()}.${ext}`, { type: mime }));
-      });
-      recorder.start();
-      this.recorder = recorder;
-      button.classList.add("is-recording");
-      button.setAttribute("aria-label", "Stop recording and send");
-      button.replaceChildren(icon("stop"));
     });
   }
 }

@@ -1,6 +1,7 @@
 // The message list of the open conversation: day separators, grouping, replies, attachments,
 // ticks, and the edit/delete actions that exist only while the server's rule allows them.
-import { $, avatar, formatBytes, h, icon, linkify, safeUrl } from "../dom.js";
+import { $, avatar, formatBytes, h, icon, linkify, safeUrl, toast } from "../dom.js";
+import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
 
@@ -108,7 +109,10 @@ export class MessageList {
       prev = message;
     }
     for (const id of this.cache.keys()) if (!seen.has(id)) this.cache.delete(id);
+    // Re-inserting a cached element blurs it: an open editor keeps its focus through a re-render.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
     this.list.replaceChildren(...nodes);
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
 
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
@@ -214,7 +218,8 @@ export class MessageList {
       );
     }
     if (message.type === "audio") {
-      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": message.file_name || "Voice note" }));
+      const name = message.file_name || "Voice note";
+      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": name }), h("span", { class: "audio-name", title: name }, name));
     }
     return h(
       "a",
@@ -225,11 +230,12 @@ export class MessageList {
   }
 
   renderEditor(message) {
-    const textarea = h("textarea", { class: "edit-input", rows: "2", maxlength: "2000", "aria-label": "Edit message" });
+    const textarea = h("textarea", { class: "edit-input", rows: "2", "aria-label": "Edit message" });
     textarea.value = message.content;
     const save = () => {
       const content = textarea.value.trim();
       if (!content || content === message.content) return this.stopEdit();
+      if (messageLength(content) > MAX_MESSAGE_CHARS) return toast(tooLongText(messageLength(content)), "error"); // kept, not cut
       this.handlers.onEdit(message, content);
       this.stopEdit();
     };
