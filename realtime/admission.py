@@ -9,6 +9,7 @@
   whatever the number of sockets the user has in this process.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -18,8 +19,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
+from redis.exceptions import RedisError
 
 from chatapp.net import client_ip
+
+logger = logging.getLogger(__name__)
 
 # One typing (and one stop_typing, user_joined, user_left) per user, room and second.
 EPHEMERAL_MIN_INTERVAL_SECONDS = 1.0
@@ -78,10 +82,25 @@ def client_address(scope: dict) -> str:
     return client_ip(SimpleNamespace(META=meta))
 
 
+_unavailable_logged_at = float("-inf")
+
+
 def _count_handshake(address: str, now: float) -> int:
+    """This handshake's number in its address's minute; 0 when the cache (Redis) is unreachable.
+
+    Failing open like the REST limiter does for the API: the handshake then goes on to meet the
+    same outage in the hub and is closed with 4503, which tells the client to come back.
+    """
+    global _unavailable_logged_at
     key = f"ws-handshakes:{address}:{int(now // 60)}"
-    cache.add(key, 0, timeout=120)
-    return cache.incr(key)
+    try:
+        cache.add(key, 0, timeout=120)
+        return cache.incr(key)
+    except RedisError as error:
+        if now - _unavailable_logged_at >= settings.RATE_LIMIT_LOG_SECONDS:
+            _unavailable_logged_at = now
+            logger.warning("websocket handshakes not counted: the cache is unavailable", extra={"error": str(error)})
+        return 0
 
 
 async def handshake_count(scope: dict, now: float | None = None) -> int:

@@ -143,6 +143,21 @@ class TestHandshakesPerAddress:
         assert refusals[0].client == "198.51.100.7" and "WS_HANDSHAKES_PER_IP_PER_MINUTE" in refusals[0].reason
         assert await handshake_from("198.51.100.8", alice), "another address has its own allowance"
 
+    async def test_with_the_cache_unreachable_handshakes_go_uncounted_instead_of_failing(
+        self, handshake_from, monkeypatch, caplog
+    ):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        class UnreachableCache:
+            def add(self, *args, **kwargs):
+                raise RedisConnectionError("Connection refused")
+
+        monkeypatch.setattr("realtime.admission.cache", UnreachableCache())
+        caplog.set_level(logging.WARNING, logger="realtime.admission")
+        alice = await create_user("alice")
+        assert await handshake_from("198.51.100.9", alice)
+        assert "websocket handshakes not counted: the cache is unavailable" in caplog.text
+
 
 class TestSameOrigin:
     """A page served by this server may open its WebSocket whatever the port; ALLOWED_ORIGINS is
