@@ -171,23 +171,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
         self.member_room_ids = {str(position.room_id) for position in positions}
         try:
-            await self.hub.register(self)
-            await self.hub.subscribe(user_group(self.user_key), self)
-            for position in positions:
-                await self._subscribe(str(position.room_id), position)
+            # The user's connections are counted with this one added, in one Redis transaction:
+            # of sockets opening together exactly the allowance gets in, before any subscribes.
             transition = await get_presence().connect(self.user_key, self.connection_id)
+            admitted = transition.connections <= settings.WS_MAX_SOCKETS_PER_USER
+            if admitted:
+                await self.hub.register(self)
+                await self.hub.subscribe(user_group(self.user_key), self)
+                for position in positions:
+                    await self._subscribe(str(position.room_id), position)
+                await self.send_event(events.connected(self.user))
         except RedisError as error:
             # Redis is away: this socket could not hear its rooms. The client retries and resumes.
             logger.warning("websocket refused while redis is unavailable", extra={"error": str(error)})
             await self.close(code=CLOSE_EVENTS_LOST)
             return
-        if transition.connections > settings.WS_MAX_SOCKETS_PER_USER:
-            # Counted after this connection was added, in one Redis transaction: of sockets
-            # opening together, exactly the allowance gets in. `disconnect` takes the entry back.
+        if not admitted:
+            # `disconnect` takes this connection's presence entry back.
             await self.send_event(events.error("Too many connections for this user"))
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
-        await self.send_event(events.connected(self.user))
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
 
