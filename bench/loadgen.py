@@ -17,13 +17,14 @@ import re
 import resource
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import websockets
 
 _ID_RE = re.compile(r'"client_msg_id": ?"([^"]+)"')
 _CONNECTED_MARK = "Connected to chat server"
-_CONTENT = "benchmark message " + "x" * 80  # ~100 characters, a typical chat line
+CONTENT = "benchmark message " + "x" * 80  # ~100 characters, a typical chat line
 
 
 def raise_fd_limit() -> int:
@@ -179,7 +180,7 @@ class Worker:
                 "type": "send_message",
                 "payload": {
                     "room_id": sock.room_id,
-                    "content": _CONTENT,
+                    "content": CONTENT,
                     "type": "text",
                     "client_msg_id": f"{step}.{now}.{self.index}.{k}",
                 },
@@ -189,6 +190,8 @@ class Worker:
                 sent[sock.room_id] += 1
             except (websockets.WebSocketException, OSError):
                 send_failures += 1
+        # Listen to the end of the step even when others send (the REST send scenario posts over HTTP).
+        await asyncio.sleep(max(0, (start_at_ns + int(duration * 1e9) - time.monotonic_ns()) / 1e9))
         # Drain: wait until deliveries stop arriving (or the drain limit).
         deadline = time.monotonic() + drain
         self.last_frame_at = time.monotonic()
@@ -261,6 +264,9 @@ class Generator:
     def _all(self, command: str, wait: float, per_worker: list[dict] | None = None, **kwargs) -> list[dict]:
         for i, conn in enumerate(self.conns):
             conn.send((command, per_worker[i] if per_worker else kwargs))
+        return self._answers(command, wait)
+
+    def _answers(self, command: str, wait: float) -> list[dict]:
         results = []
         for conn in self.conns:
             if not conn.poll(wait):
@@ -317,8 +323,22 @@ class Generator:
             time.sleep(0.25)
         return time.monotonic() - started
 
-    def run(self, step: int, duration: float, rate: float, senders: int, drain: float = 5.0) -> dict:
-        """Sends `rate` messages/s in total for `duration` s from `senders` sockets; returns the step's numbers."""
+    def run(
+        self,
+        step: int,
+        duration: float,
+        rate: float,
+        senders: int,
+        drain: float = 5.0,
+        poster: Callable[[int, int, float, float], dict] | None = None,
+    ) -> dict:
+        """Sends `rate` messages/s in total for `duration` s from `senders` sockets; returns the step's numbers.
+
+        With `poster`, the sockets only listen: `poster(step, start_at_ns, rate, duration)` sends
+        instead (over REST) and returns {"sent": {room_id: count}, "failures": n, ...}.
+        """
+        if poster is not None:
+            senders = 0
         procs = len(self.conns)
         share = [senders // procs + (1 if i < senders % procs else 0) for i in range(procs)]
         start_at = time.monotonic_ns() + 200_000_000
@@ -333,8 +353,11 @@ class Generator:
             }
             for i in range(procs)
         ]
-        results = self._all("run", duration + drain + 60, per_worker=per_worker)
-        sent: Counter = Counter()
+        for conn, kwargs in zip(self.conns, per_worker, strict=True):
+            conn.send(("run", kwargs))
+        posted = poster(step, start_at, rate, duration) if poster is not None else {"sent": {}, "failures": 0}
+        results = self._answers("run", duration + drain + 60)
+        sent: Counter = Counter(posted["sent"])
         latencies: list[int] = []
         for r in results:
             sent.update(r["sent"])
@@ -361,10 +384,12 @@ class Generator:
             "p50_ms": pct(0.50),
             "p99_ms": pct(0.99),
             "max_ms": latencies[-1] / 1e6 if latencies else float("nan"),
-            "send_failures": sum(r["send_failures"] for r in results),
+            "send_failures": sum(r["send_failures"] for r in results) + posted["failures"],
             "send_lag_p99_ms": max(r["send_lag_p99_ms"] for r in results),
             "errors": dict(errors),
             "closed_unexpectedly": sum(r["closed_unexpectedly"] for r in results),
+            "sends_per_s": sum(sent.values()) / duration,
+            **({"http": {k: v for k, v in posted.items() if k != "sent"}} if poster is not None else {}),
         }
 
     def close(self) -> None:

@@ -65,6 +65,48 @@ def summary_rows(results: dict) -> list[list[str]]:
                 "",
             ]
         )
+    rest = _get(results, "rest_send", "chatapp")
+    if rest:
+        best = rest.get("best") or {}
+        ws_send = _get(results, "rooms", "chatapp")
+        rows.append(
+            [
+                f"REST send: sustained sends/s ({rest['concurrency']} clients posting into rooms of"
+                f" {rest['room_size']}; p99 ≤ 100 ms, no loss)",
+                _fmt(rest["sustained_sends_per_s"]),
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+        if ws_send and "sustained_sends_per_s" in ws_send:
+            rows.append(
+                [
+                    "beside it, WebSocket send (many small rooms): sustained sends/s",
+                    _fmt(ws_send["sustained_sends_per_s"]),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                "REST send: deliveries/s, HTTP p99 ms, server CPU s per 1,000 deliveries (at the best step)",
+                f"{_fmt(rest['sustained_deliveries_per_s'])}, {_fmt(best.get('http', {}).get('http_p99_ms'))},"
+                f" {_fmt(best.get('server_cpu_per_1k'))}"
+                if best
+                else "–",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     if "idle" in results["scenarios"]:
         v = {t: (_get(results, "idle", t) or {}).get("rss_per_socket") for t in ("chatapp", "websockets", "tutorial")}
         kib = {t: (x / 1024 if x is not None else None) for t, x in v.items()}
@@ -164,7 +206,7 @@ def render_markdown(results: dict) -> str:
         "",
         _md_table(HEADER, summary_rows(results)),
     ]
-    for scenario in ("fanout", "rooms"):
+    for scenario in ("fanout", "rooms", "rest_send"):
         by_target = results["scenarios"].get(scenario)
         if not by_target:
             continue

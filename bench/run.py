@@ -36,9 +36,11 @@ SIZES = {
 }
 FANOUT_RATES = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]  # messages/s into the room
 ROOMS_RATES = [10, 20, 30, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800]  # messages/s over all rooms
+REST_RATES = [10, 20, 30, 50, 100, 150, 200, 300, 400, 600, 800]  # posts/s over all rooms
 P99_LIMIT_MS = 100.0
 TARGETS = ("chatapp", "websockets", "tutorial")
-SCENARIOS = ("fanout", "rooms", "idle", "storm", "history")
+SCENARIOS = ("fanout", "rooms", "rest_send", "idle", "storm", "history")
+CHATAPP_ONLY = {"history", "rest_send"}  # REST: the baselines have no HTTP API
 
 
 def log(*parts: object) -> None:
@@ -93,7 +95,7 @@ class Bench:
         wanted = set(self.args.scenarios)
         if wanted & {"fanout", "storm", "history"}:
             populations["fanout"] = {"rooms": 1, "room_size": max(s["fanout"], s["storm"])}
-        if "rooms" in wanted:
+        if wanted & {"rooms", "rest_send"}:
             populations["rooms"] = {"rooms": s["rooms"], "room_size": s["room_size"]}
         if "idle" in wanted:
             populations["idle"] = {"rooms": max(1, s["idle"] // 10), "room_size": min(10, s["idle"])}
@@ -159,8 +161,12 @@ class Bench:
 
     # --- scenarios -----------------------------------------------------------------------------
 
-    def _stepping(self, name: str, target_name: str, sockets: list[dict], senders: int, rates: list[float]) -> dict:
+    def _stepping(
+        self, name: str, target_name: str, sockets: list[dict], senders: int, rates: list[float], poster_for=None
+    ) -> dict:
+        """`poster_for(target)`: a sender to use instead of the sockets (Generator.run's `poster`)."""
         target = self.start(target_name)
+        poster = poster_for(target) if poster_for else None
         gen = Generator(target.url, sockets, self.args.procs)
         try:
             conn = gen.connect(batch=100, timeout=60)
@@ -172,11 +178,11 @@ class Bench:
             result = {"connect": conn, "settle_seconds": quiet, "steps": [], "rss_bytes": rss_bytes(target.pid)}
             # A short unrecorded warm-up, then the steps; a failing step is retried once, since other
             # work on this shared machine can spoil one step (both tries are kept in the results).
-            gen.run(0, min(2.0, self.args.step_seconds), rates[0], senders, drain=self.args.drain)
+            gen.run(0, min(2.0, self.args.step_seconds), rates[0], senders, drain=self.args.drain, poster=poster)
             step = 1
             for rate in rates:
                 for attempt in (1, 2):
-                    row = self._step(target, gen, step, rate, senders)
+                    row = self._step(target, gen, step, rate, senders, poster)
                     row["attempt"] = attempt
                     step += 1
                     result["steps"].append(row)
@@ -192,15 +198,16 @@ class Bench:
             best = max(passing, key=lambda r: r["deliveries_per_s"]) if passing else None
             result["sustained_deliveries_per_s"] = best["deliveries_per_s"] if best else 0.0
             result["sustained_rate"] = best["rate"] if best else 0.0
+            result["sustained_sends_per_s"] = best["sends_per_s"] if best else 0.0
             result["best"] = best
             return result
         finally:
             gen.close()
             target.stop()
 
-    def _step(self, target: servers.Target, gen: Generator, step: int, rate: float, senders: int) -> dict:
+    def _step(self, target: servers.Target, gen: Generator, step: int, rate: float, senders: int, poster=None) -> dict:
         before = self.cpu_snapshot(target, gen)
-        row = gen.run(step, self.args.step_seconds, rate, senders, drain=self.args.drain)
+        row = gen.run(step, self.args.step_seconds, rate, senders, drain=self.args.drain, poster=poster)
         cpu = self.cpu_delta(before, self.cpu_snapshot(target, gen))
         delivered = max(1, row["delivered"])
         row["server_cpu_s"] = cpu["server"]
@@ -268,6 +275,35 @@ class Bench:
         sockets = self.data["rooms"]["sockets"]
         # Every socket sends (round-robin) so no one socket exceeds chatapp's 20 frames/s limit.
         return self._stepping("rooms", target_name, sockets, len(sockets), self.args.rooms_rates)
+
+    def scenario_rest_send(self, target_name: str) -> dict:
+        """The web client's send path: POST /rooms/<id>/messages, delivered to the rooms' sockets."""
+        from bench.http_load import post_messages
+        from bench.loadgen import CONTENT
+
+        sockets = self.data["rooms"]["sockets"]
+
+        def poster_for(target: servers.Target):
+            def poster(step: int, start_at_ns: int, rate: float, duration: float) -> dict:
+                # Every member posts in turn, as in `rooms`, so no one user meets a per-user limit.
+                return _run_apart(
+                    post_messages(
+                        target.port,
+                        sockets,
+                        step=step,
+                        start_at_ns=start_at_ns,
+                        rate=rate,
+                        duration=duration,
+                        concurrency=self.args.http_concurrency,
+                        content=CONTENT,
+                    )
+                )
+
+            return poster
+
+        result = self._stepping("rest_send", target_name, sockets, 0, self.args.rest_rates, poster_for)
+        result.update(concurrency=self.args.http_concurrency, room_size=self.size["room_size"])
+        return result
 
     def scenario_idle(self, target_name: str) -> dict:
         sockets = self.data["idle"]["sockets"][: self.size["idle"]]
@@ -385,7 +421,7 @@ class Bench:
         self.results["meta"] = machine_description(self.args)
         self.prepare()
         for scenario in self.args.scenarios:
-            targets = ["chatapp"] if scenario == "history" else self.args.targets
+            targets = ["chatapp"] if scenario in CHATAPP_ONLY else self.args.targets
             self.results["scenarios"][scenario] = {}
             for target_name in targets:
                 try:
@@ -433,10 +469,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.add_argument(f"--{key.replace('_', '-')}", dest=key, type=int, default=None)
     p.add_argument("--fanout-rates", type=nums, default=FANOUT_RATES)
     p.add_argument("--rooms-rates", type=nums, default=ROOMS_RATES)
+    p.add_argument("--rest-rates", type=nums, default=REST_RATES)
     p.add_argument("--step-seconds", type=float, default=5.0)
     p.add_argument("--drain", type=float, default=5.0, help="max seconds to wait for stragglers after a step")
     p.add_argument("--procs", type=int, default=2, help="generator worker processes")
-    p.add_argument("--http-concurrency", type=int, default=16)
+    p.add_argument("--http-concurrency", type=int, default=16, help="HTTP clients (history, rest_send)")
     p.add_argument("--http-seconds", type=float, default=5.0)
     p.add_argument("--port-base", type=int, default=18500)
     p.add_argument("--db", default="chatapp_bench")

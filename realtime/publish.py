@@ -4,6 +4,7 @@ Each process's hub relays the ready text to its sockets, so a message for a thou
 serialized once, not a thousand times.
 """
 
+import asyncio
 import json
 import logging
 from uuid import UUID
@@ -13,6 +14,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from chatapp.loops import serving_loop
 from realtime.groups import room_group, user_group
 from realtime.layers import EPHEMERAL_KEY
 
@@ -70,8 +72,16 @@ def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = N
         for group in groups:
             await layer.group_send(group, relay_message(group, event, text=text, skip_user=skip_user, seq=seq))
 
+    loop = serving_loop()
     try:
-        async_to_sync(send_all)()
+        if loop is not None:
+            # An HTTP worker thread: the server's loop sends, with the channel layer's one pool
+            # (chatapp.loops). `async_to_sync` here would start a loop, thread and pool per call.
+            asyncio.run_coroutine_threadsafe(send_all(), loop).result()
+        else:
+            # A thread started by sync_to_async (a socket's send) hops to the server's loop; outside
+            # a server (a management command) a loop of its own is all there is.
+            async_to_sync(send_all)()
     except Exception as error:
         # The write this announces is already committed; hubs read a missed message back and
         # clients recover the rest with `resume` (Redis outages log this once per event).

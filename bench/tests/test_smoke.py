@@ -1,5 +1,6 @@
 """The harness still runs: ~2 seconds of fan-out at a tiny size against chatapp and the websockets
-baseline, and a second of REST history with its two ceilings."""
+baseline, a second of REST sends into rooms of listening sockets, and a second of REST history
+with its two ceilings."""
 
 import os
 
@@ -15,9 +16,10 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
     results = run.main(
         [
             "--size", "tiny",
-            "--scenarios", "fanout,history",
+            "--scenarios", "fanout,rest_send,history",
             "--targets", "chatapp,websockets",
             "--fanout-rates", "5",
+            "--rest-rates", "5",
             "--step-seconds", "1",
             "--drain", "1",
             "--http-seconds", "0.5",
@@ -39,6 +41,14 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
         assert step["delivered"] == step["expected"] == 5 * 20
         assert step["lost"] == 0 and step["duplicates"] == 0
         assert step["p99_ms"] > 0
+    rest_send = results["scenarios"]["rest_send"]["chatapp"]
+    assert "error" not in rest_send, rest_send
+    assert rest_send["connect"]["connected"] == 20  # 4 rooms of 5
+    step = rest_send["steps"][0]
+    assert step["messages_sent"] == 5 and step["http"]["statuses"] == {"201": 5}
+    assert step["delivered"] == step["expected"] == 5 * 5
+    assert step["lost"] == 0 and step["duplicates"] == 0
+    assert "websockets" not in results["scenarios"]["rest_send"]  # the baselines have no REST API
     history = results["scenarios"]["history"]["chatapp"]
     assert "error" not in history, history
     assert history["requests"] > 0 and history["non_200"] == 0

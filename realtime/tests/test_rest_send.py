@@ -1,0 +1,99 @@
+"""The web client's send path, end to end: `POST /rooms/<id>/messages` on a real server process,
+delivered to a listening socket, without a Redis connection or thread per message."""
+
+import asyncio
+
+import pytest
+import redis
+
+from realtime.tests.live_servers import start_server
+from realtime.tests.test_live_servers import next_event, open_socket, register
+from tests.chaos.services import PrivateRedis
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def servers(tmp_path):
+    started = []
+
+    def start(**env):
+        server = start_server(tmp_path, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of its own, so its connection counter counts only the server's connections."""
+    server = PrivateRedis().start()
+    yield server
+    server.stop()
+
+
+def thread_count(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+
+
+async def room_with_listener(server) -> tuple[str, str, object]:
+    """alice's token, the room's id, and bob's socket in that room."""
+    alice, bob = register(server, "alice"), register(server, "bob")
+    status, room = server.post("/api/v1/rooms", {"name": "General", "type": "public"}, alice)
+    assert status == 201, room
+    assert server.post(f"/api/v1/rooms/{room['id']}/join", {}, bob)[0] == 200
+    return alice, room["id"], await open_socket(server, bob)
+
+
+async def received_contents(socket, count: int) -> list[str]:
+    return [(await next_event(socket, "new_message", timeout=10))["payload"]["content"] for _ in range(count)]
+
+
+async def test_rest_posts_open_no_redis_connection_or_thread_per_message(servers, private_redis):
+    server = servers(REDIS_URL=private_redis.url)
+    alice, room_id, bob_socket = await room_with_listener(server)
+    path = f"/api/v1/rooms/{room_id}/messages"
+
+    # Warm up: the server's pools and worker threads exist after the first requests.
+    for i in range(5):
+        assert server.post(path, {"content": f"warm-up {i}"}, alice)[0] == 201
+    assert await received_contents(bob_socket, 5) == [f"warm-up {i}" for i in range(5)]
+
+    probe = redis.Redis.from_url(private_redis.url)
+    connections_before = probe.info("stats")["total_connections_received"]
+    threads_before = thread_count(server.process.pid)
+
+    def post_all() -> list[int]:
+        threads = []
+        for i in range(50):
+            assert server.post(path, {"content": f"message {i}"}, alice)[0] == 201
+            threads.append(thread_count(server.process.pid))
+        return threads
+
+    posting = asyncio.ensure_future(asyncio.to_thread(post_all))
+    contents = await received_contents(bob_socket, 50)
+    threads_during = await posting
+    new_connections = probe.info("stats")["total_connections_received"] - connections_before
+    probe.close()
+    await bob_socket.close()
+
+    assert contents == [f"message {i}" for i in range(50)]
+    # Before the publisher ran on the server's loop, each post built a new event loop, thread and
+    # Redis pool: 50 posts made 50 connections.
+    assert new_connections <= 3, f"{new_connections} new Redis connections for 50 posts"
+    assert max(threads_during) <= threads_before + 2, (threads_before, threads_during)
+
+
+async def test_rest_posts_reach_sockets_on_the_embedded_in_memory_layer(servers):
+    """`make run`: the in-memory channel layer works within the server's event loop only."""
+    server = servers(embedded=True)
+    alice, room_id, bob_socket = await room_with_listener(server)
+    for i in range(10):
+        assert server.post(f"/api/v1/rooms/{room_id}/messages", {"content": f"message {i}"}, alice)[0] == 201
+    assert await received_contents(bob_socket, 10) == [f"message {i}" for i in range(10)]
+    await bob_socket.close()
+    assert "Traceback" not in server.log()
