@@ -108,7 +108,7 @@ async def resume(server, token: str, room_id: str) -> dict[str, dict]:
 @pytest.fixture
 def server(tmp_path):
     # A small inbox makes the overflow reachable in seconds on any machine.
-    started = start_server(tmp_path, CHANNEL_CAPACITY="100", WS_HANDSHAKES_PER_IP_PER_MINUTE="1000")
+    started = start_server(tmp_path, CHANNEL_CAPACITY="100", WS_MAX_SOCKETS_PER_USER="20")
     yield started
     started.kill()
     print("over capacity lines:", started.log().count("over capacity"))  # noqa: T201

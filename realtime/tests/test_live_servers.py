@@ -113,8 +113,7 @@ async def test_two_processes_share_messages_and_presence(servers):
 
 async def test_reconnect_storm_of_300_sockets_all_connect(servers):
     """Every socket of a storm gets in: the Redis pools queue callers instead of failing."""
-    # A small pool makes the storm the worst case; one user opens all 300 sockets.
-    server = servers(REDIS_POOL_SIZE="8", WS_MAX_SOCKETS_PER_USER="300")
+    server = servers(REDIS_POOL_SIZE="8")  # a small pool makes the storm the worst case
     token = register(server, "stormy")
 
     async def connect() -> dict:
