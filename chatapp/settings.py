@@ -176,7 +176,8 @@ else:
         )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # channels' in-memory layer, except that an inbox overflow is announced (4503).
+            "BACKEND": "realtime.layers.SignallingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY, "group_expiry": CHANNEL_GROUP_EXPIRY},
         }
     }

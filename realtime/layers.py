@@ -2,7 +2,8 @@
 when they had to drop events, and ephemeral events that can never crowd out the others.
 
 This module is the one adapter for channels-redis internals (`_group_key`, `connection`,
-`consistent_hash`, `_map_channel_keys_to_connection`); realtime/tests/test_layers.py names them.
+`consistent_hash`, `_map_channel_keys_to_connection`) and the in-memory layer's (`groups`,
+`channels`, `_clean_expired`); realtime/tests/test_layers.py names them.
 """
 
 import asyncio
@@ -12,6 +13,8 @@ import logging
 import time
 
 import redis.asyncio as aioredis
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
@@ -160,3 +163,36 @@ class PooledRedisChannelLayer(RedisChannelLayer):
         return aioredis.BlockingConnectionPool.from_url(
             address, max_connections=settings.REDIS_POOL_SIZE, timeout=settings.REDIS_POOL_TIMEOUT_SECONDS, **host
         )
+
+
+class SignallingInMemoryChannelLayer(InMemoryChannelLayer):
+    """The embedded default's layer (one process, no Redis) with the Redis layer's two rules.
+
+    Channels' in-memory layer skips a full inbox silently, as channels-redis does. Here ephemeral
+    events are held to the same share of the inbox, and any other event that finds it full
+    empties it and leaves a drop marker first (as ResumeSignallingQueue does), so every local
+    socket resumes.
+    """
+
+    async def group_send(self, group: str, message: dict) -> None:
+        assert isinstance(message, dict), "Message is not a dict"
+        self.require_valid_group_name(group)
+        self._clean_expired()
+        ephemeral = bool(message.get(EPHEMERAL_KEY))
+        for channel in list(self.groups.get(group, {})):
+            inbox = self.channels.get(channel)
+            queued = inbox.qsize() if inbox is not None else 0
+            if ephemeral and queued >= max(1, int(self.get_capacity(channel) * EPHEMERAL_SHARE)):
+                continue
+            try:
+                await self.send(channel, message)
+            except ChannelFull:
+                if ephemeral or inbox is None:
+                    continue
+                while not inbox.empty():
+                    inbox.get_nowait()
+                logger.warning(
+                    "the process inbox is full: every local socket is told to resume", extra={"group": group}
+                )
+                await self.send(channel, EVENTS_DROPPED)
+                await self.send(channel, message)

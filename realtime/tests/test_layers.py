@@ -140,3 +140,44 @@ async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an
     release.set()
     assert await in_room.receive_close() == 4503
     assert await elsewhere.receive_none_of_type("never", timeout=0.5), "bob's socket missed nothing: it stays open"
+
+
+async def _in_memory_inbox(capacity: int):
+    from realtime.layers import SignallingInMemoryChannelLayer
+
+    layer = SignallingInMemoryChannelLayer(capacity=capacity)
+    channel = await layer.new_channel(prefix="hub.")
+    await layer.group_add("room.in-memory", channel)
+    return layer, channel
+
+
+async def _drain_in_memory(layer, channel) -> list[dict]:
+    received = []
+    while channel in layer.channels:
+        received.append(await layer.receive(channel))
+    return received
+
+
+async def test_the_in_memory_layer_announces_an_event_its_full_inbox_cannot_take():
+    layer, channel = await _in_memory_inbox(capacity=5)
+    for n in range(6):
+        await layer.group_send("room.in-memory", {"type": "relay", "n": n})
+    received = await _drain_in_memory(layer, channel)
+    assert received == [EVENTS_DROPPED, {"type": "relay", "n": 5}], "every local socket resumes"
+
+
+async def test_the_in_memory_layer_keeps_ephemeral_events_to_a_small_share_of_an_inbox():
+    layer, channel = await _in_memory_inbox(capacity=20)
+    for n in range(10):
+        await layer.group_send("room.in-memory", {"type": "relay", "event": "typing", "ephemeral": True, "n": n})
+    for n in range(18):
+        await layer.group_send("room.in-memory", {"type": "relay", "event": "new_message", "n": n})
+    received = await _drain_in_memory(layer, channel)
+    assert [event["event"] for event in received] == ["typing"] * 2 + ["new_message"] * 18
+
+
+def test_the_in_memory_layers_internals_the_layer_relies_on_are_still_there():
+    from realtime.layers import SignallingInMemoryChannelLayer
+
+    layer = SignallingInMemoryChannelLayer()
+    assert isinstance(layer.groups, dict) and isinstance(layer.channels, dict) and callable(layer._clean_expired)
