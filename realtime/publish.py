@@ -16,6 +16,7 @@ from django.db import transaction
 
 from chatapp.loops import serving_loop
 from realtime.groups import room_group, user_group
+from realtime.layers import EPHEMERAL_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,13 @@ def encode_event(event: dict) -> str:
 
 
 def relay_message(
-    group: str, event: dict, *, text: str | None = None, skip_user: UUID | str | None = None, seq: int | None = None
+    group: str,
+    event: dict,
+    *,
+    text: str | None = None,
+    skip_user: UUID | str | None = None,
+    seq: int | None = None,
+    ephemeral: bool = False,
 ) -> dict:
     """The group message the hubs relay: the event's JSON text, encoded once for everyone.
 
@@ -42,12 +49,18 @@ def relay_message(
         message["message_id"] = str(event["payload"]["id"])  # lets a resumed socket drop repeats
     if seq is not None:
         message["seq"] = seq  # the room's commit order: hubs deliver by it (realtime.hub)
+    if ephemeral:
+        message[EPHEMERAL_KEY] = True  # the first an inbox turns away (realtime.layers)
     return message
 
 
 async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
-    """For ephemeral events with no database write behind them (typing, join/leave of a socket)."""
-    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user))
+    """For ephemeral events with no database write behind them (typing, join/leave of a socket).
+
+    They never take a message's place in an inbox: realtime.layers admits them only while the
+    inbox is nearly empty.
+    """
+    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user, ephemeral=True))
 
 
 def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
