@@ -81,7 +81,11 @@ function renderHeader() {
     // Both what they say about themselves and whether they are here.
     const other = room.other_user;
     const online = Boolean(other && store.presence.get(other.id));
-    const presence = h("span", { class: online ? "conv-presence is-online" : "conv-presence" }, online ? "online" : lastSeenText(other?.last_seen));
+    const presence = h(
+      "span",
+      { class: online ? "conv-presence is-online" : "conv-presence" },
+      online ? "online" : lastSeenText(other?.last_seen),
+    );
     const status = other?.status ? [h("span", { class: "conv-status", dir: "auto" }, other.status), " · "] : [];
     subtitle.replaceChildren(...status, presence);
   } else {
@@ -107,10 +111,7 @@ setInterval(() => store.activeRoomId && renderTyping(), 1000);
 
 // ---- data loading ------------------------------------------------------------------------------
 async function refreshRooms() {
-  const [rooms, dms] = await Promise.all([
-    api.myRooms().catch(softFail),
-    api.dms().catch(softFail),
-  ]);
+  const [rooms, dms] = await Promise.all([api.myRooms().catch(softFail), api.dms().catch(softFail)]);
   store.setRooms(rooms?.data || [], dms?.data || []);
 }
 
@@ -186,7 +187,10 @@ async function openRoom(roomId, { refresh = false } = {}) {
   renderTyping();
   const conv = store.conversation(roomId);
   try {
-    const [detail] = await Promise.all([api.room(roomId).catch(() => null), conv.loaded ? null : loadFirstPage(roomId)]);
+    const [detail] = await Promise.all([
+      api.room(roomId).catch(() => null),
+      conv.loaded ? null : loadFirstPage(roomId),
+    ]);
     if (detail) store.upsertRoom(detail);
   } catch (error) {
     if (error instanceof ApiError) toast(error.message, "error");
@@ -226,7 +230,11 @@ function sendText(content, replyTo) {
 function sendFile(result, caption, replyTo) {
   if (!store.activeRoomId) return;
   const type = result.is_image ? "image" : result.is_audio ? "audio" : "file";
-  outbox.send(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
+  outbox.send(
+    store.activeRoomId,
+    { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size },
+    replyTo,
+  );
 }
 
 function onTyping(active) {
@@ -266,7 +274,15 @@ async function deleteMessage(message) {
 function applyDeleted(roomId, id) {
   const existing = store.conversation(roomId).byId.get(id);
   if (!existing || existing.is_deleted) return;
-  store.applyMessage({ ...existing, is_deleted: true, content: "", file_url: null, file_name: null, file_size: null, updated_at: new Date().toISOString() });
+  store.applyMessage({
+    ...existing,
+    is_deleted: true,
+    content: "",
+    file_url: null,
+    file_name: null,
+    file_size: null,
+    updated_at: new Date().toISOString(),
+  });
 }
 
 // ---- socket events -----------------------------------------------------------------------------
@@ -299,7 +315,8 @@ const handlers = {
   },
   user_offline({ user_id, last_seen }) {
     store.setPresence(user_id, false);
-    for (const list of store.members.values()) if (list.get(user_id)?.user) list.get(user_id).user.last_seen = last_seen;
+    for (const list of store.members.values())
+      if (list.get(user_id)?.user) list.get(user_id).user.last_seen = last_seen;
     for (const room of store.rooms.values()) if (room.other_user?.id === user_id) room.other_user.last_seen = last_seen;
   },
   async user_joined({ room_id, user_id }) {
@@ -401,7 +418,8 @@ function setupChrome() {
   $("#act-add-member").addEventListener("click", () => members.open(true));
   $("#act-leave").addEventListener("click", async () => {
     const room = store.rooms.get(store.activeRoomId);
-    if (!room || !(await confirmDialog(`Leave ${room.name}?`, "You can join again later if it is public.", "Leave"))) return;
+    if (!room || !(await confirmDialog(`Leave ${room.name}?`, "You can join again later if it is public.", "Leave")))
+      return;
     try {
       await api.leaveRoom(room.id);
       closeConversation();
@@ -412,7 +430,15 @@ function setupChrome() {
   });
   $("#act-delete").addEventListener("click", async () => {
     const room = store.rooms.get(store.activeRoomId);
-    if (!room || !(await confirmDialog(`Delete ${room.name}?`, "The room and all its messages are removed for everyone.", "Delete room"))) return;
+    if (
+      !room ||
+      !(await confirmDialog(
+        `Delete ${room.name}?`,
+        "The room and all its messages are removed for everyone.",
+        "Delete room",
+      ))
+    )
+      return;
     try {
       await api.deleteRoom(room.id);
       closeConversation();

@@ -23,7 +23,13 @@ export class MessageList {
     this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
     this.highlightTimer = null;
     this.expiryTimer = null;
-    this.scroll = new ScrollKeeper({ scroller: this.scroller, list: this.list, sentinel: this.sentinel, jump: this.jump, onLoadOlder });
+    this.scroll = new ScrollKeeper({
+      scroller: this.scroller,
+      list: this.list,
+      sentinel: this.sentinel,
+      jump: this.jump,
+      onLoadOlder,
+    });
   }
 
   open(roomId) {
@@ -73,7 +79,20 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.sender?.username, message.sender?.avatar, message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
+      const key = [
+        message.sender?.username,
+        message.sender?.avatar,
+        message.updated_at,
+        message.is_deleted,
+        message.is_edited,
+        tick,
+        canModify,
+        grouped,
+        isDm,
+        this.editingId === message.id,
+        this.highlightId === message.id,
+        message.content,
+      ].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
         entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
@@ -101,7 +120,8 @@ export class MessageList {
 
     // The edit/delete actions vanish the moment the 3-minute window closes.
     clearTimeout(this.expiryTimer);
-    if (nextExpiry !== Infinity) this.expiryTimer = setTimeout(() => this.render(), Math.max(0, nextExpiry - Date.now()) + 50);
+    if (nextExpiry !== Infinity)
+      this.expiryTimer = setTimeout(() => this.render(), Math.max(0, nextExpiry - Date.now()) + 50);
   }
 
   renderMessage(message, { mine, grouped, isDm, tick, canModify }) {
@@ -124,7 +144,11 @@ export class MessageList {
       dataset: { id: message.id, sender: sender.username },
     });
     if (!mine && !isDm) {
-      li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
+      li.append(
+        grouped
+          ? h("span", { class: "avatar-spacer" })
+          : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }),
+      );
     }
     const col = h("div", { class: "msg-col" });
     if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender", dir: "auto" }, sender.username));
@@ -135,7 +159,12 @@ export class MessageList {
       bubble.append(
         h(
           "button",
-          { type: "button", class: "reply-quote", "aria-label": `Reply to ${quoted.sender?.username || "message"}: jump to original`, onclick: () => this.jumpTo(quoted.id) },
+          {
+            type: "button",
+            class: "reply-quote",
+            "aria-label": `Reply to ${quoted.sender?.username || "message"}: jump to original`,
+            onclick: () => this.jumpTo(quoted.id),
+          },
           h("strong", { dir: "auto" }, quoted.sender?.username || ""),
           h("span", { dir: "auto" }, quoted.content || "Attachment"),
         ),
@@ -157,24 +186,67 @@ export class MessageList {
 
     const meta = h("div", { class: "msg-meta" });
     if (message.is_edited && !message.is_deleted) meta.append(h("span", { class: "edited" }, "(edited)"));
-    meta.append(h("time", { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() }, clock(message.created_at)));
+    meta.append(
+      h(
+        "time",
+        { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() },
+        clock(message.created_at),
+      ),
+    );
     if (tick) meta.append(renderTick(tick));
     bubble.append(meta);
     col.append(bubble);
     if (message.failed) {
       col.append(
-        h("div", { class: "msg-failed" }, "Not sent. ", h("button", { type: "button", class: "link-btn", onclick: () => this.handlers.onRetry(message) }, "Retry")),
+        h(
+          "div",
+          { class: "msg-failed" },
+          "Not sent. ",
+          h("button", { type: "button", class: "link-btn", onclick: () => this.handlers.onRetry(message) }, "Retry"),
+        ),
       );
     }
     li.append(col);
 
     if (!message.pending && !message.is_deleted && this.editingId !== message.id) {
       const actions = h("div", { class: "msg-actions", role: "group", "aria-label": "Message actions" });
-      actions.append(h("button", { type: "button", class: "icon-btn icon-btn-sm", "aria-label": "Reply", title: "Reply", onclick: () => this.handlers.onReply(message) }, icon("reply")));
+      actions.append(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-btn icon-btn-sm",
+            "aria-label": "Reply",
+            title: "Reply",
+            onclick: () => this.handlers.onReply(message),
+          },
+          icon("reply"),
+        ),
+      );
       if (canModify) {
         actions.append(
-          h("button", { type: "button", class: "icon-btn icon-btn-sm", "aria-label": "Edit message", title: "Edit", onclick: () => this.startEdit(message.id) }, icon("edit")),
-          h("button", { type: "button", class: "icon-btn icon-btn-sm danger", "aria-label": "Delete message", title: "Delete", onclick: () => this.handlers.onDelete(message) }, icon("trash")),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "icon-btn icon-btn-sm",
+              "aria-label": "Edit message",
+              title: "Edit",
+              onclick: () => this.startEdit(message.id),
+            },
+            icon("edit"),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "icon-btn icon-btn-sm danger",
+              "aria-label": "Delete message",
+              title: "Delete",
+              onclick: () => this.handlers.onDelete(message),
+            },
+            icon("trash"),
+          ),
         );
       }
       li.append(actions);
@@ -188,19 +260,40 @@ export class MessageList {
     if (message.type === "image") {
       return h(
         "button",
-        { type: "button", class: "attachment-image", "aria-label": `Open image ${message.file_name || ""}`.trim(), onclick: () => this.handlers.onOpenImage(url, message.file_name) },
+        {
+          type: "button",
+          class: "attachment-image",
+          "aria-label": `Open image ${message.file_name || ""}`.trim(),
+          onclick: () => this.handlers.onOpenImage(url, message.file_name),
+        },
         h("img", { src: url, alt: message.file_name || "Image", loading: "lazy" }),
       );
     }
     if (message.type === "audio") {
       const name = message.file_name || "Voice note";
-      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": name }), h("span", { class: "audio-name", title: name }, name));
+      return h(
+        "div",
+        { class: "attachment-audio" },
+        h("audio", { controls: true, preload: "metadata", src: url, "aria-label": name }),
+        h("span", { class: "audio-name", title: name }, name),
+      );
     }
     return h(
       "a",
-      { class: "file-chip", href: url, download: message.file_name || "", rel: "noopener noreferrer", target: "_blank" },
+      {
+        class: "file-chip",
+        href: url,
+        download: message.file_name || "",
+        rel: "noopener noreferrer",
+        target: "_blank",
+      },
       icon("file"),
-      h("span", { class: "file-chip-text" }, h("strong", {}, message.file_name || "File"), h("span", {}, formatBytes(message.file_size))),
+      h(
+        "span",
+        { class: "file-chip-text" },
+        h("strong", {}, message.file_name || "File"),
+        h("span", {}, formatBytes(message.file_size)),
+      ),
     );
   }
 
@@ -277,6 +370,11 @@ export class MessageList {
 
 function renderTick(tick) {
   const labels = { pending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  const glyph = tick === "pending" ? icon("clock", "icon icon-xs") : { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
-  return h("span", { class: `tick tick-${tick}`, role: "img", "aria-label": labels[tick], title: labels[tick], dataset: { tick } }, glyph);
+  const glyph =
+    tick === "pending" ? icon("clock", "icon icon-xs") : { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
+  return h(
+    "span",
+    { class: `tick tick-${tick}`, role: "img", "aria-label": labels[tick], title: labels[tick], dataset: { tick } },
+    glyph,
+  );
 }
