@@ -58,9 +58,11 @@ chaos: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest tests/chaos -m chaos -s $(PYTEST_ARGS)
 
+# mypy's Django plugin imports the settings, which need DEBUG (a development secret) or SECRET_KEY.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .
@@ -73,4 +75,4 @@ bench: venv
 	$(BIN)/python -m bench.run --write-doc $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
