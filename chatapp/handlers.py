@@ -128,7 +128,8 @@ class OneHopASGIHandler(ASGIHandler):
             response = created[1]  # the 400 Django answers for a request it cannot build
         else:
             response = self.get_response(created[0])
-            # Django's handlers set this undeclared attribute (the test client reads it).
+            # The sender of request_finished in response.close(), as Django's handlers set it; an
+            # attribute of every response that the stubs leave out.
             response._handler_class = self.__class__  # type: ignore[attr-defined]
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
