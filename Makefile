@@ -65,10 +65,12 @@ chaos: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest tests/chaos -m chaos -s $(PYTEST_ARGS)
 
+# mypy's Django plugin imports the settings, which need DEBUG (a development secret) or SECRET_KEY.
 # The web client stays in small modules, one per view or concern: the awk line fails for any over 300 lines.
 lint: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
 	node_modules/.bin/biome ci --error-on-warnings static/js tests/js
 	@awk 'FNR == 301 { print FILENAME ": over 300 lines, split it by concern"; long = 1 } END { exit long }' \
 		$$(find static/js -name '*.js')
@@ -85,4 +87,4 @@ bench: venv
 	$(BIN)/python -m bench.run --write-doc $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .mypy_cache

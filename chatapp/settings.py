@@ -128,7 +128,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "chatapp.sqlite3",
+            "NAME": str(VAR_DIR / "chatapp.sqlite3"),
             "OPTIONS": {"timeout": 20},
         }
     }
