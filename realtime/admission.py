@@ -12,7 +12,6 @@
 import logging
 import time
 from collections.abc import Callable
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
@@ -21,7 +20,7 @@ from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
 from redis.exceptions import RedisError
 
-from chatapp.net import client_ip
+from chatapp.net import client_ip_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +74,7 @@ def origin_refusal(scope: dict) -> str | None:
 def client_address(scope: dict) -> str:
     """The client's IP as the REST rate limits see it (behind TRUSTED_PROXIES: X-Forwarded-For)."""
     client = scope.get("client") or ("", 0)
-    meta = {"REMOTE_ADDR": client[0] or ""}
-    forwarded = _header(scope, b"x-forwarded-for")
-    if forwarded is not None:
-        meta["HTTP_X_FORWARDED_FOR"] = forwarded
-    return client_ip(SimpleNamespace(META=meta))
+    return client_ip_of(client[0] or "", _header(scope, b"x-forwarded-for") or "")
 
 
 _unavailable_logged_at = float("-inf")
