@@ -20,17 +20,17 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
+from broadcast.frames import write_frame
+from broadcast.groups import room_group, user_group
+from broadcast.publish import encode_event, send_now_async
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime import events
-from realtime.frames import write_frame
-from realtime.groups import room_group, user_group
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
-from realtime.publish import encode_event, send_now_async
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events

@@ -21,10 +21,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from realtime.frames import text_frame
-from realtime.groups import room_id_of_group
+from broadcast.frames import text_frame
+from broadcast.groups import room_id_of_group
+from broadcast.publish import relay_message
 from realtime.presence import get_presence
-from realtime.publish import relay_message
 from realtime.selectors import room_messages_after
 
 if TYPE_CHECKING:

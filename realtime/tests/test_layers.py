@@ -2,8 +2,8 @@ import pytest
 from channels.layers import get_channel_layer
 
 from accounts.models import User
-from realtime.groups import user_group
-from realtime.layers import EVENTS_DROPPED, ResumeSignallingQueue
+from broadcast.groups import user_group
+from broadcast.layers import EVENTS_DROPPED, ResumeSignallingQueue
 
 
 def test_a_full_inbox_is_replaced_by_one_drop_marker_and_stays_bounded():

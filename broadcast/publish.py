@@ -15,7 +15,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from chatapp.loops import serving_loop
-from realtime.groups import room_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +87,3 @@ def publish(group: str, event: dict, *, seq: int | None = None) -> None:
 def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:
     """`publish` to several groups: encoded once, sent after commit."""
     transaction.on_commit(lambda: send_now(groups, event, skip_user=skip_user))
-
-
-def publish_to_user_contacts(user_id: UUID, event: dict) -> None:
-    """Sends `event` to the user's own sockets and to every room they belong to."""
-    from rooms.selectors import room_ids_for_user  # rooms imports this module
-
-    groups = [user_group(user_id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user_id))]
-    publish_many(groups, event)
