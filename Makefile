@@ -71,6 +71,7 @@ lint: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/mypy
+	$(BIN)/lint-imports
 	node_modules/.bin/biome ci --error-on-warnings static/js tests/js
 	@awk 'FNR == 301 { print FILENAME ": over 300 lines, split it by concern"; long = 1 } END { exit long }' \
 		$$(find static/js -name '*.js')

@@ -146,7 +146,7 @@ CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400, minimum=3)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "realtime.layers.PooledRedisChannelLayer",
+            "BACKEND": "broadcast.layers.PooledRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "chatapp"),
@@ -177,7 +177,7 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             # channels' in-memory layer, except that an inbox overflow is announced (4503).
-            "BACKEND": "realtime.layers.SignallingInMemoryChannelLayer",
+            "BACKEND": "broadcast.layers.SignallingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY, "group_expiry": CHANNEL_GROUP_EXPIRY},
         }
     }

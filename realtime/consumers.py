@@ -1,6 +1,6 @@
 """The WebSocket endpoint: authenticate, parse each frame, call the same services as REST, relay.
 
-Group events arrive already encoded (realtime.publish), so relaying one is a single `send` with no
+Group events arrive already encoded (broadcast.publish), so relaying one is a single `send` with no
 JSON work and no database access.
 """
 
@@ -20,6 +20,9 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
+from broadcast.frames import write_frame
+from broadcast.groups import room_group, user_group
+from broadcast.publish import encode_event, send_now_async
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
@@ -27,11 +30,8 @@ from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime import events
 from realtime.admission import client_address, handshake_count, origin_refusal
-from realtime.frames import write_frame
-from realtime.groups import room_group, user_group
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
-from realtime.publish import encode_event, send_now_async
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events

@@ -21,12 +21,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from broadcast.frames import text_frame
+from broadcast.groups import room_id_of_group
+from broadcast.layers import EVENTS_DROPPED_TYPE
+from broadcast.publish import relay_message
 from realtime.admission import EPHEMERAL_MIN_INTERVAL_SECONDS, EphemeralThrottle
-from realtime.frames import text_frame
-from realtime.groups import room_id_of_group
-from realtime.layers import EVENTS_DROPPED_TYPE
 from realtime.presence import get_presence
-from realtime.publish import relay_message
 from realtime.selectors import room_messages_after
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class Hub:
 
     async def _dispatch(self, message: dict) -> None:
         if message.get("type") == EVENTS_DROPPED_TYPE:
-            # An inbox overflowed (realtime.layers): in Redis, an event of one group could not be
+            # An inbox overflowed (broadcast.layers): in Redis, an event of one group could not be
             # queued; in this process's receive buffer, any number of events.
             if message.get("group"):
                 await self._drop_group(message["group"], reason="an event could not be queued")

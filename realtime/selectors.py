@@ -10,11 +10,11 @@ from functools import reduce
 from django.db.models import Q
 
 from accounts.models import User
+from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
 from messaging import events as message_events
 from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first
-from realtime.publish import encode_event
 from rooms.selectors import room_positions_for_user
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all

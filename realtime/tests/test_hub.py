@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
-from realtime.groups import room_group, user_group
+from broadcast.groups import room_group, user_group
 from realtime.hub import get_hub
 from realtime.presence import get_presence
 from rooms.services import room_create, room_join
@@ -60,7 +60,7 @@ async def test_a_socket_open_longer_than_the_group_expiry_still_receives(ws_conn
 def announced(room_id, seq: int, content: str) -> dict:
     import uuid
 
-    from realtime.publish import relay_message
+    from broadcast.publish import relay_message
 
     event = {"type": "new_message", "payload": {"id": str(uuid.uuid4()), "room_id": str(room_id), "content": content}}
     return relay_message(room_group(room_id), event, seq=seq)

@@ -2,8 +2,8 @@ import pytest
 from channels.layers import get_channel_layer
 
 from accounts.models import User
-from realtime.groups import user_group
-from realtime.layers import EVENTS_DROPPED, ResumeSignallingQueue
+from broadcast.groups import user_group
+from broadcast.layers import EVENTS_DROPPED, ResumeSignallingQueue
 
 
 def test_a_full_inbox_is_replaced_by_one_drop_marker_and_stays_bounded():
@@ -30,7 +30,7 @@ async def test_sockets_that_lost_events_are_closed_with_4503_so_their_clients_re
 
 
 def test_the_channels_redis_internals_the_layer_relies_on_are_still_there():
-    """realtime.layers reimplements group_send on these channels-redis internals; an upgrade that
+    """broadcast.layers reimplements group_send on these channels-redis internals; an upgrade that
     renames one fails here rather than in production."""
     layer = get_channel_layer()
     for name in ("_group_key", "connection", "consistent_hash", "_map_channel_keys_to_connection", "get_capacity"):
@@ -89,7 +89,7 @@ async def test_ephemeral_events_take_only_a_small_share_of_an_inbox_and_never_a_
 async def test_a_groups_drop_marker_closes_that_groups_sockets_only(ws_connect):
     from channels.db import database_sync_to_async
 
-    from realtime.groups import room_group
+    from broadcast.groups import room_group
     from rooms.services import room_create
 
     alice = await database_sync_to_async(User.objects.create_user)("alice", "alice@example.com", "secret123")
@@ -109,9 +109,9 @@ async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an
 
     from channels.db import database_sync_to_async
 
-    from realtime.groups import room_group
+    from broadcast.groups import room_group
+    from broadcast.publish import relay_message
     from realtime.hub import get_hub
-    from realtime.publish import relay_message
     from rooms.services import room_create
 
     alice = await database_sync_to_async(User.objects.create_user)("alice", "alice@example.com", "secret123")
@@ -143,7 +143,7 @@ async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an
 
 
 async def _in_memory_inbox(capacity: int):
-    from realtime.layers import SignallingInMemoryChannelLayer
+    from broadcast.layers import SignallingInMemoryChannelLayer
 
     layer = SignallingInMemoryChannelLayer(capacity=capacity)
     channel = await layer.new_channel(prefix="hub.")
@@ -177,7 +177,7 @@ async def test_the_in_memory_layer_keeps_ephemeral_events_to_a_small_share_of_an
 
 
 def test_the_in_memory_layers_internals_the_layer_relies_on_are_still_there():
-    from realtime.layers import SignallingInMemoryChannelLayer
+    from broadcast.layers import SignallingInMemoryChannelLayer
 
     layer = SignallingInMemoryChannelLayer()
     assert isinstance(layer.groups, dict) and isinstance(layer.channels, dict) and callable(layer._clean_expired)
