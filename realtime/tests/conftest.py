@@ -9,6 +9,7 @@ from django.db import connections
 
 from accounts.tokens import token_issue
 from chatapp.asgi import application
+from realtime.tests.live_servers import start_server
 
 
 class Client:
@@ -111,3 +112,18 @@ async def ws_connect():
     yield connect
     for communicator in opened:
         await communicator.disconnect()
+
+
+@pytest.fixture
+def servers(tmp_path):
+    """`servers(**env)` starts a live `serve` process; every one started is killed after the test."""
+    started = []
+
+    def start(**env):
+        server = start_server(tmp_path, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()

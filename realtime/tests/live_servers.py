@@ -62,6 +62,15 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
+def register(server: LiveServer, username: str) -> str:
+    """A new account on a live server; its token."""
+    status, body = server.post(
+        "/api/v1/auth/register", {"username": username, "email": f"{username}@example.com", "password": "secret123"}
+    )
+    assert status == 201, body
+    return body["token"]
+
+
 def start_server(tmp_path: Path, *, embedded: bool = False, **extra_env: str) -> LiveServer:
     """Starts a server process on the current test database; waits until /health answers.
 

@@ -9,21 +9,13 @@ import urllib.request
 import pytest
 import websockets
 
-from realtime.tests.live_servers import start_server
+from realtime.tests.live_servers import register, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FLOOD_SOCKETS = 60
 FLOOD_SECONDS = 10.0
 FRAMES_PER_SECOND = 20  # each socket's frame budget (realtime.consumers)
-
-
-def register(server, username: str) -> str:
-    status, body = server.post(
-        "/api/v1/auth/register", {"username": username, "email": f"{username}@example.com", "password": "secret123"}
-    )
-    assert status == 201, body
-    return body["token"]
 
 
 def patch(server, path: str, body: dict, token: str) -> int:

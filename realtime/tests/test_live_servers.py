@@ -7,31 +7,9 @@ import time
 import pytest
 import websockets
 
-from realtime.tests.live_servers import start_server
+from realtime.tests.live_servers import register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def servers(tmp_path):
-    started = []
-
-    def start(**env):
-        server = start_server(tmp_path, **env)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.kill()
-
-
-def register(server, username: str) -> str:
-    status, body = server.post(
-        "/api/v1/auth/register", {"username": username, "email": f"{username}@example.com", "password": "secret123"}
-    )
-    assert status == 201, body
-    return body["token"]
 
 
 async def open_socket(server, token: str):

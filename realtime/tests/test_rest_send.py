@@ -6,25 +6,11 @@ import asyncio
 import pytest
 import redis
 
-from realtime.tests.live_servers import start_server
-from realtime.tests.test_live_servers import next_event, open_socket, register
+from realtime.tests.live_servers import register
+from realtime.tests.test_live_servers import next_event, open_socket
 from tests.chaos.services import PrivateRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def servers(tmp_path):
-    started = []
-
-    def start(**env):
-        server = start_server(tmp_path, **env)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.kill()
 
 
 @pytest.fixture

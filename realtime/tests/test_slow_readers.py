@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from realtime.tests.live_servers import start_server
+from realtime.tests.live_servers import register, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +24,6 @@ def server(tmp_path):
     server = start_server(tmp_path, WS_MAX_BUFFERED_BYTES=str(LIMIT))
     yield server
     server.kill()
-
-
-def register(server, username: str) -> str:
-    status, body = server.post(
-        "/api/v1/auth/register", {"username": username, "email": f"{username}@example.com", "password": "secret123"}
-    )
-    assert status == 201, body
-    return body["token"]
 
 
 def open_non_reading_socket(port: int, token: str) -> socket.socket:

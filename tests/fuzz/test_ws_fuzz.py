@@ -28,7 +28,7 @@ import websockets
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from realtime.tests.live_servers import start_server
+from realtime.tests.live_servers import register, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -180,14 +180,6 @@ def judge(raw: str | bytes, answer: str) -> str | None:
     if expected in ("any", "deep"):
         return None if answer == "ok" or answer.startswith("error:") else f"expected an answer, got {answer}"
     return None if answer == expected else f"expected {expected}, got {answer}"
-
-
-def register(server, username: str) -> str:
-    status, body = server.post(
-        "/api/v1/auth/register", {"username": username, "email": f"{username}@example.com", "password": "secret123"}
-    )
-    assert status == 201, body
-    return body["token"]
 
 
 def test_fuzzed_frames_are_all_answered_and_the_server_keeps_serving(tmp_path):
