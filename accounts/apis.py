@@ -1,5 +1,7 @@
 """REST endpoints for auth and users: parse, call a service or selector, serialize."""
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -128,8 +130,7 @@ class UserSearchApi(APIView):
 class UserDetailApi(APIView):
     @extend_schema(
         summary="A user's public profile",
-        parameters=[OpenApiParameter("user_id", str, OpenApiParameter.PATH, description="UUID of the user")],
-        responses={200: PublicUserSerializer, **error_responses(400, 401, 404, 429)},
+        responses={200: PublicUserSerializer, **error_responses(401, 404, 429)},
     )
-    def get(self, request: Request, user_id: str) -> Response:
+    def get(self, request: Request, user_id: UUID) -> Response:
         return Response(PublicUserSerializer(selectors.user_get(user_id=user_id)).data)

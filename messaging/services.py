@@ -14,7 +14,7 @@ from messaging.selectors import MESSAGE_NOT_FOUND
 from realtime.groups import room_group
 from realtime.publish import publish
 from rooms.models import Room, RoomMember
-from rooms.selectors import parse_id, room_get_member
+from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
 
 # The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
@@ -53,11 +53,11 @@ def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tu
 @transaction.atomic
 def message_send(
     *,
-    room_id: UUID | str,
+    room_id: UUID,
     sender: User,
     content: str = "",
     type: str = Message.Type.TEXT,
-    reply_to_id: UUID | str | None = None,
+    reply_to_id: UUID | None = None,
     file_url: str = "",
     file_name: str = "",
     file_size: int | None = None,
@@ -82,11 +82,7 @@ def message_send(
         file_url, file_name, file_size = "", "", None
     reply_to = None
     if reply_to_id:
-        reply_to = (
-            Message.objects.select_related("sender")
-            .filter(pk=parse_id(reply_to_id, not_found=MESSAGE_NOT_FOUND), room_id=room.id)
-            .first()
-        )
+        reply_to = Message.objects.select_related("sender").filter(pk=reply_to_id, room_id=room.id).first()
         if reply_to is None:
             raise BadRequest("The message you reply to is not in this room")
 
@@ -128,13 +124,10 @@ def message_send(
     return message, True
 
 
-def _lock_for_change(*, message_id: UUID | str, actor: User) -> tuple[Message, RoomMember]:
+def _lock_for_change(*, message_id: UUID, actor: User) -> tuple[Message, RoomMember]:
     """The message (locked) and the actor's membership of its room; 404 if the actor cannot see it."""
     message = (
-        Message.objects.select_for_update(of=("self",))
-        .select_related(*MESSAGE_RELATED)
-        .filter(pk=parse_id(message_id, not_found=MESSAGE_NOT_FOUND))
-        .first()
+        Message.objects.select_for_update(of=("self",)).select_related(*MESSAGE_RELATED).filter(pk=message_id).first()
     )
     membership = None
     if message is not None:
@@ -160,7 +153,7 @@ def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, a
 
 
 @transaction.atomic
-def message_edit(*, message_id: UUID | str, editor: User, content: str, now: datetime | None = None) -> Message:
+def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime | None = None) -> Message:
     """Changes a message's text: only its sender, only within the rule above."""
     message, _ = _lock_for_change(message_id=message_id, actor=editor)
     if message.is_deleted:
@@ -183,7 +176,7 @@ def _soft_delete(message: Message) -> Message:
 
 
 @transaction.atomic
-def message_delete(*, message_id: UUID | str, actor: User, now: datetime | None = None) -> Message:
+def message_delete(*, message_id: UUID, actor: User, now: datetime | None = None) -> Message:
     """Soft-deletes a message: its sender within the rule above, or a room admin at any time."""
     message, membership = _lock_for_change(message_id=message_id, actor=actor)
     if message.is_deleted:

@@ -1,7 +1,6 @@
 """Reads with rules in them for rooms: who may see a room, lists with counts, membership."""
 
 import functools
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -12,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from chatapp.errors import Forbidden, NotFound
+from chatapp.ids import parse_uuid
 from chatapp.paging import Page, paginate
 from messaging.models import MESSAGE_RELATED, Message
 from rooms.models import Room, RoomMember
@@ -22,13 +22,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_id(value: UUID | str, *, not_found: str) -> UUID:
-    """A path id as a UUID; anything else is the same 404 as an unknown id."""
-    if isinstance(value, UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound(not_found) from None
+    """An id as a UUID; text that is not one is the same 404 as an unknown id."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise NotFound(not_found)
+    return parsed
 
 
 def _member_count(room_ref: str) -> Coalesce:
@@ -51,7 +49,7 @@ def room_list_public(*, page: int, limit: int) -> Page:
     return paginate(rooms, page=page, limit=limit)
 
 
-def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
+def room_get_for_user(*, room_id: UUID, user: User) -> Room:
     """The room with its members, as `user` may see it: public rooms to anyone, others to members only.
 
     A private or direct room is "not found" to an outsider, so its existence is not revealed.
@@ -62,7 +60,7 @@ def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
         .prefetch_related(
             Prefetch("memberships", queryset=RoomMember.objects.select_related("user").order_by("joined_at", "id"))
         )
-        .filter(pk=parse_id(room_id, not_found=ROOM_NOT_FOUND))
+        .filter(pk=room_id)
         .first()
     )
     if room is None:
@@ -72,14 +70,13 @@ def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
     return room
 
 
-def room_get_with_membership(*, room_id: UUID | str, user: User, lock: bool = False) -> tuple[Room, RoomMember | None]:
+def room_get_with_membership(*, room_id: UUID, user: User, lock: bool = False) -> tuple[Room, RoomMember | None]:
     """The room and the user's membership (None for an outsider).
 
     Unknown rooms, and private or direct rooms the user is not in, raise NotFound.
     """
-    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
     rooms = Room.objects.select_for_update() if lock else Room.objects.all()
-    room = rooms.filter(pk=parsed).first()
+    room = rooms.filter(pk=room_id).first()
     if room is None:
         raise NotFound(ROOM_NOT_FOUND)
     membership = RoomMember.objects.filter(room_id=room.id, user_id=user.id).first()
@@ -122,23 +119,22 @@ def _membership_with_room(*, room_id: UUID, user_id: UUID, lock_room: bool) -> R
     return membership
 
 
-def room_get_member(*, room_id: UUID | str, user: User, lock_room: bool = False) -> tuple[Room, RoomMember]:
+def room_get_member(*, room_id: UUID, user: User, lock_room: bool = False) -> tuple[Room, RoomMember]:
     """The room and the user's membership, or 403 for an outsider of a public room (404 for hidden rooms).
 
     One query when the user is a member. `lock_room` also takes the room's row lock (in that query)
     until the transaction ends.
     """
-    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
     if connection.vendor == "postgresql":
-        membership = _membership_with_room(room_id=parsed, user_id=user.id, lock_room=lock_room)
+        membership = _membership_with_room(room_id=room_id, user_id=user.id, lock_room=lock_room)
     else:
         memberships = RoomMember.objects.select_related("room")
         if lock_room:
             memberships = memberships.select_for_update(of=("room",))
-        membership = memberships.filter(room_id=parsed, user_id=user.id).first()
+        membership = memberships.filter(room_id=room_id, user_id=user.id).first()
     if membership is not None:
         return membership.room, membership
-    room_type = Room.objects.filter(pk=parsed).values_list("type", flat=True).first()
+    room_type = Room.objects.filter(pk=room_id).values_list("type", flat=True).first()
     if room_type == Room.Type.PUBLIC:
         raise Forbidden(NOT_A_MEMBER)
     raise NotFound(ROOM_NOT_FOUND)
@@ -192,7 +188,7 @@ def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
     return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
 
 
-def room_position(*, room_id: UUID | str) -> RoomPosition | None:
+def room_position(*, room_id: UUID) -> RoomPosition | None:
     """One room's stream position (one query); None if there is no such room."""
     row = (
         Room.objects.filter(pk=room_id)
@@ -200,13 +196,12 @@ def room_position(*, room_id: UUID | str) -> RoomPosition | None:
         .values_list("message_seq", "last_message_id")
         .first()
     )
-    return None if row is None else RoomPosition(UUID(str(room_id)), row[0], row[1])
+    return None if row is None else RoomPosition(room_id, row[0], row[1])
 
 
 def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
-    try:
-        parsed = room_id if isinstance(room_id, UUID) else uuid.UUID(str(room_id))
-    except ValueError:
+    parsed = parse_uuid(room_id)
+    if parsed is None:
         return False
     return RoomMember.objects.filter(room_id=parsed, user_id=user_id).exists()
 
