@@ -6,9 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import User
-from messaging.models import CONTENT_MAX_LENGTH, Message
-
-SENDABLE_TYPES = [Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO]
+from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
 
 
 class MessageSenderSerializer(serializers.ModelSerializer):
@@ -133,7 +131,6 @@ class MessageSendInput(serializers.Serializer):
     reply_to_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     file_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     file_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    file_size = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
     client_msg_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
 
 

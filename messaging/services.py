@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging import events
-from messaging.models import CONTENT_MAX_LENGTH, MESSAGE_RELATED, Message
+from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
 from messaging.selectors import MESSAGE_NOT_FOUND
 from realtime.groups import room_group
 from realtime.publish import publish
@@ -19,8 +19,6 @@ from uploads.selectors import upload_get_owned
 
 # The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
 EDIT_WINDOW = timedelta(minutes=3)
-SENDABLE_TYPES = (Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
-FILE_TYPES = (Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
 
 
 def _clean_content(content: str, *, required: bool) -> str:
@@ -60,7 +58,6 @@ def message_send(
     reply_to_id: UUID | None = None,
     file_url: str = "",
     file_name: str = "",
-    file_size: int | None = None,
     client_msg_id: str | None = None,
 ) -> tuple[Message, bool]:
     """Posts a message to a room the sender belongs to; returns (message, created).
@@ -74,7 +71,7 @@ def message_send(
     # at which another message is still to commit.
     room, _ = room_get_member(room_id=room_id, user=sender, lock_room=True)
     if type not in SENDABLE_TYPES:
-        raise BadRequest("Message type must be one of: text, image, file, audio")
+        raise BadRequest(f"Message type must be one of: {', '.join(SENDABLE_TYPES)}")
     content = _clean_content(content, required=type == Message.Type.TEXT)
     if type in FILE_TYPES:
         file_url, file_name, file_size = _attachment(sender=sender, type=type, file_url=file_url, file_name=file_name)
