@@ -14,7 +14,6 @@ from accounts.serializers import (
     AuthOutput,
     EmailChangeInput,
     LoginInput,
-    MessageOutput,
     OwnUserSerializer,
     PasswordChangedOutput,
     PasswordChangeInput,
@@ -25,7 +24,7 @@ from accounts.serializers import (
     UsernameChangeInput,
 )
 from chatapp.api import validated
-from chatapp.openapi import error_responses
+from chatapp.openapi import ConfirmationSerializer, error_responses
 
 
 class RegisterApi(APIView):
@@ -76,7 +75,9 @@ class MeApi(APIView):
 
 class LogoutApi(APIView):
     @extend_schema(
-        summary="Log out (revoke this token)", request=None, responses={200: MessageOutput, **error_responses(401, 429)}
+        summary="Log out (revoke this token)",
+        request=None,
+        responses={200: ConfirmationSerializer, **error_responses(401, 429)},
     )
     def post(self, request: Request) -> Response:
         services.token_revoke(token=request.auth)

@@ -26,6 +26,12 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ConfirmationSerializer(serializers.Serializer):
+    """The answer of an action that returns nothing else (a deletion, a join, a logout)."""
+
+    message = serializers.CharField(help_text="What was done, fit to show a user")
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for error statuses, all with the `{"error": "..."}` shape."""
     return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(code, "")) for code in codes}

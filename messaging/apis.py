@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from chatapp.api import validated
 from chatapp.errors import BadRequest
-from chatapp.openapi import error_responses
+from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
 from messaging import selectors, services
 from messaging.serializers import MessageEditInput, MessageSendInput, MessageSerializer
@@ -103,7 +103,7 @@ class MessageDetailApi(APIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer("MessageDeleted", {"message": serializers.CharField()}),
+            200: ConfirmationSerializer,
             **error_responses(403),
         }
     )

@@ -6,14 +6,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
-
-
-class MessageSenderSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "avatar"]
-        read_only_fields = fields
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -43,7 +37,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     room_id = serializers.UUIDField(read_only=True)
     sender_id = serializers.UUIDField(read_only=True)
-    sender = MessageSenderSerializer(read_only=True)
+    sender = UserSummarySerializer(read_only=True)
     reply_to_id = serializers.UUIDField(read_only=True, allow_null=True)
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
 
