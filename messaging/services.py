@@ -17,7 +17,8 @@ from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
 
-# The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
+# A message may be changed for 3 minutes, and only until someone else has read it, so nobody sees
+# a message change after reading it.
 EDIT_WINDOW = timedelta(minutes=3)
 
 
@@ -135,7 +136,7 @@ def _lock_for_change(*, message_id: UUID, actor: User) -> tuple[Message, RoomMem
 
 
 def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, action: str, done: str) -> None:
-    """The seed's rule, enforced here: own message, under 3 minutes old, not yet read by anyone else."""
+    """Own message, less than EDIT_WINDOW old, not yet read by anyone else; else 403 naming the rule."""
     if message.sender_id != actor.id:
         raise Forbidden(f"You can only {action} your own messages")
     if now - message.created_at >= EDIT_WINDOW:
