@@ -1,9 +1,62 @@
+import logging
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from accounts import services
+from accounts.login_limits import (
+    TOO_MANY_FAILED_LOGINS,
+    login_account,
+    login_failure_record,
+    login_failures_retry_after,
+)
 from accounts.models import TokenBlacklist, User
+from accounts.selectors import user_find_for_login
+
+TOO_MANY_LOGINS_FROM_ADDRESS = "Too many login attempts from this address. Try again later."
+LIMITER_UNAVAILABLE = "Service temporarily unavailable. Try again shortly."
+logger = logging.getLogger(__name__)
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login page behind the API login's limits.
+
+    Per address: RATE_LIMIT_AUTH, one count shared with the API's login and register (the same
+    group and key as chatapp.middleware.RateLimitMiddleware). Per account: the failures counted
+    by accounts.login_limits, whichever login they were made on.
+    """
+    if request.method != "POST":
+        return admin.site.login(request)
+    try:
+        usage = get_usage(request, group="auth", key="ip", rate=settings.RATE_LIMIT_AUTH, method=ALL, increment=True)
+    except RedisError as error:
+        # Closed, like the API's login (chatapp.middleware.RateLimitMiddleware): unlimited guessing
+        # at staff passwords is worse than the admin waiting for Redis.
+        logger.warning("admin login refused while the rate limiter is unavailable", extra={"error": str(error)})
+        return _refuse(LIMITER_UNAVAILABLE, status=503, retry_after=settings.RATE_LIMIT_RETRY_SECONDS)
+    if usage is not None and usage["should_limit"]:
+        return _refuse(TOO_MANY_LOGINS_FROM_ADDRESS, retry_after=max(1, int(usage.get("time_left") or 1)))
+    username = request.POST.get("username", "")
+    account = login_account(user=user_find_for_login(username=username), identifier=username)
+    retry_after = login_failures_retry_after(account=account)
+    if retry_after is not None:
+        return _refuse(TOO_MANY_FAILED_LOGINS, retry_after=retry_after)
+    response = admin.site.login(request)
+    if not (request.user.is_authenticated and request.user.is_staff):
+        login_failure_record(account=account)
+    return response
+
+
+def _refuse(message: str, *, retry_after: int, status: int = 429) -> HttpResponse:
+    return HttpResponse(
+        message, status=status, content_type="text/plain; charset=utf-8", headers={"Retry-After": str(retry_after)}
+    )
 
 
 class ChatUserCreationForm(UserCreationForm):
@@ -18,9 +71,20 @@ class ChatUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ChatAdminPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit)
+        if commit and not user.has_usable_password():
+            # "Disable password-based authentication" sets no new password, so Django does not
+            # run the password-changed hook (accounts.passwords): end the sessions here.
+            services.user_password_changed(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = ChatUserChangeForm
+    change_password_form = ChatAdminPasswordChangeForm
     add_form = ChatUserCreationForm
     list_display = ("username", "email", "is_active", "is_staff", "is_online", "last_seen", "created_at")
     list_filter = ("is_active", "is_staff", "is_online")
@@ -46,6 +110,14 @@ class UserAdmin(DjangoUserAdmin):
             services.user_deactivate(user=user)
             count += 1
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj: User) -> None:
+        services.user_delete_by_staff(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The bulk "delete selected" action: one user at a time, through the same service.
+        for user in queryset:
+            services.user_delete_by_staff(user=user)
 
     def save_model(self, request, obj, form, change) -> None:
         # Unticking "active" in the form goes through the same service as the action.

@@ -22,6 +22,15 @@ def user_search(*, query: str, exclude: User, limit: int = SEARCH_LIMIT) -> list
     )
 
 
+def user_find_for_login(*, email: str | None = None, username: str | None = None) -> User | None:
+    """The account a login names, by email or else username, either case-insensitively."""
+    if email:
+        return User.objects.filter(email__iexact=email.strip()).first()
+    if username:
+        return User.objects.filter(username__iexact=username.strip()).first()
+    return None
+
+
 def user_get(*, user_id: UUID) -> User:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:

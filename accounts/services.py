@@ -8,9 +8,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import events
+from accounts.login_limits import (
+    TOO_MANY_FAILED_LOGINS,
+    login_account,
+    login_failure_record,
+    login_failures_retry_after,
+)
 from accounts.models import TokenBlacklist, User
+from accounts.selectors import user_find_for_login
 from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
-from chatapp.errors import BadRequest, Conflict, Unauthorized
+from chatapp.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
 from realtime.groups import user_group
 from realtime.publish import publish, publish_to_user_contacts
 from uploads.selectors import upload_get_owned
@@ -74,16 +81,21 @@ def user_register(*, username: str, email: str, password: str) -> AuthResult:
 
 
 def user_login(*, password: str, email: str | None = None, username: str | None = None) -> AuthResult:
-    """Returns a token for valid credentials; unknown user and wrong password look the same."""
-    user = None
-    if email:
-        user = User.objects.filter(email__iexact=email.strip()).first()
-    elif username:
-        user = User.objects.filter(username__iexact=username.strip()).first()
+    """Returns a token for valid credentials; unknown user and wrong password look the same.
+
+    An account with too many recent failures is refused with 429 before its password is checked.
+    """
+    user = user_find_for_login(email=email, username=username)
+    account = login_account(user=user, identifier=email or username or "")
+    retry_after = login_failures_retry_after(account=account)
+    if retry_after is not None:
+        raise TooManyRequests(TOO_MANY_FAILED_LOGINS, retry_after=retry_after)
     if user is None:
         check_password(password, _dummy_hash())
+        login_failure_record(account=account)
         raise Unauthorized(INVALID_CREDENTIALS)
     if not user.check_password(password) or not user.is_active:
+        login_failure_record(account=account)
         raise Unauthorized(INVALID_CREDENTIALS)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return AuthResult(token=token_issue(user), user=user)
@@ -154,9 +166,22 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     if not user.check_password(current_password):
         raise Unauthorized("Current password is incorrect")
     user.set_password(new_password)
-    _revoke_all_tokens(user, now=timezone.now())
-    user.save(update_fields=["password", "tokens_valid_after", "updated_at"])
+    # Saving a password set this way runs `user_password_changed` (accounts.passwords), as on
+    # every other path that changes a password.
+    user.save(update_fields=["password", "updated_at"])
     return token_issue(user)
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> None:
+    """Ends the sessions of the old password: earlier tokens refused, open sockets closed.
+
+    Runs after any saved password change, whatever made it (accounts.passwords). Tokens carrying
+    a password stamp die with the old hash anyway (accounts.tokens.password_stamp); the cut-off
+    also ends older tokens without one, and the event closes sockets opened with either.
+    """
+    _revoke_all_tokens(user, now=timezone.now())
+    User.objects.filter(pk=user.pk).update(tokens_valid_after=user.tokens_valid_after)
 
 
 @transaction.atomic
@@ -166,6 +191,18 @@ def user_deactivate(*, user: User) -> User:
     _revoke_all_tokens(user, now=timezone.now())
     user.save(update_fields=["is_active", "tokens_valid_after", "updated_at"])
     return user
+
+
+@transaction.atomic
+def user_delete_by_staff(*, user: User) -> None:
+    """Site staff (Django admin) delete an account; its open sockets are closed like on deactivation.
+
+    A socket authenticates once, at connect: without this it would stay open, receiving its
+    rooms, after the account is gone.
+    """
+    user_id = user.id
+    user.delete()
+    publish(user_group(user_id), events.session_revoked(jti=None))
 
 
 @transaction.atomic

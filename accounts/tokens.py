@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists
+from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -93,6 +95,25 @@ def revocation_cutoff(now: datetime) -> datetime:
     return now.replace(microsecond=(now.microsecond // 1000) * 1000) + timedelta(milliseconds=1)
 
 
+# The claim naming the password a token was issued for (see password_stamp).
+PASSWORD_STAMP_CLAIM = "pw_stamp"
+
+
+def password_stamp(user: User) -> str:
+    """A short keyed digest of the stored password hash: it changes whenever the password does.
+
+    A token carries the stamp of the hash its login checked, and is refused once the stored hash
+    differs. That holds whatever changed the password (the API, the admin's form, `changepassword`,
+    `set_password()` in a shell) and however a login raced the change: a login that checked the
+    old password issues a token for the old hash, dead from the moment the new one is stored.
+    Keyed with the JWT secret, so the claim reveals nothing about the hash.
+    """
+    digest = salted_hmac(
+        "accounts.tokens.password_stamp", user.password, secret=settings.JWT_SECRET, algorithm="sha256"
+    )
+    return digest.hexdigest()[:16]
+
+
 def token_issue(user: User) -> str:
     cutoff = user.tokens_valid_after
     if cutoff is not None:
@@ -101,6 +122,7 @@ def token_issue(user: User) -> str:
             time.sleep(0.0002)
     token = ChatAccessToken.for_user(user)
     token["username"] = user.username
+    token[PASSWORD_STAMP_CLAIM] = password_stamp(user)
     return str(token)
 
 
@@ -149,5 +171,10 @@ def token_verify(raw: str) -> VerifiedToken:
         issued = jti_issued_at(jti)
         if issued is None or issued < user.tokens_valid_after:
             raise Unauthorized(REVOKED_TOKEN)
+    # Tokens issued before the claim existed have none; `tokens_valid_after` still ends them at
+    # a password change (accounts.services.user_password_changed).
+    stamp = token.get(PASSWORD_STAMP_CLAIM)
+    if stamp is not None and not constant_time_compare(str(stamp), password_stamp(user)):
+        raise Unauthorized(REVOKED_TOKEN)
     expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
     return VerifiedToken(user=user, jti=jti, expires_at=expires_at)

@@ -83,6 +83,8 @@ def chatapp_env(app_dir: Path, db_name: str, redis_db: int, prefix: str) -> dict
         ALLOWED_HOSTS="127.0.0.1,localhost",
         # The REST scenario measures the view, not the per-IP limiter (one IP sends everything).
         RATE_LIMIT_API="100000000/m",
+        # Thousands of sockets from one address, which the per-address connection cap would refuse.
+        HTTP_MAX_CONNECTIONS_PER_IP="0",
         DJANGO_SETTINGS_MODULE="chatapp.settings",
         PYTHONPATH=str(app_dir),
     )

@@ -7,6 +7,7 @@ Each carries the HTTP status it maps to and a message fit to show a user; REST t
 
 class DomainError(Exception):
     status_code = 400
+    retry_after: int | None = None  # seconds, sent as Retry-After (a 503 that clears by itself)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -31,3 +32,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -11,16 +11,32 @@ thread of a fixed pool; the event loop only reads the body and writes the respon
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from tempfile import SpooledTemporaryFile
 
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.http import FileResponse, HttpResponseBase
+from django.http import FileResponse, HttpResponseBase, JsonResponse
 from django.urls import set_script_prefix
 
+from chatapp import request_limits
 from chatapp.loops import call_for_loop
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _header(scope: dict, name: bytes) -> str:
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key.lower() == name), "")
+
+
+def _content_length(scope: dict) -> int | None:
+    """The announced body length; None when there is none to believe (then the body is counted)."""
+    announced = _header(scope, b"content-length").strip()
+    return int(announced) if announced.isdigit() else None
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -32,9 +48,21 @@ class OneHopASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        try:
-            body_file = await self.read_body(receive)
-        except RequestAborted:
+        path = request_limits.request_path(scope.get("raw_path") or scope["path"])
+        refusal = request_limits.refusal_for_head(
+            path=path, content_type=_header(scope, b"content-type"), content_length=_content_length(scope)
+        )
+        if refusal is None:
+            try:
+                body_file = await self.read_body(receive, limit=request_limits.body_limit(path))
+            except RequestAborted:
+                return
+            except BodyTooLarge:
+                refusal = request_limits.too_large(path)
+        if refusal is not None:
+            # Before any middleware (so before authentication), and nothing of the body is kept.
+            # Under `manage.py serve` the edge (chatapp.edge) has refused these as they arrived.
+            await self.send_response(JsonResponse({"error": refusal.error}, status=refusal.status), send)
             return
         loop = asyncio.get_running_loop()
         try:
@@ -49,6 +77,28 @@ class OneHopASGIHandler(ASGIHandler):
                     await loop.run_in_executor(self.executor, response.close)
         finally:
             body_file.close()
+
+    async def read_body(self, receive, *, limit: int) -> SpooledTemporaryFile:
+        """Django's `read_body`, refusing a body once it grows past `limit` instead of storing it."""
+        body_file = SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
+        received = 0
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise RequestAborted()
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise BodyTooLarge()
+                body_file.write(chunk)
+                if not message.get("more_body", False):
+                    break
+        except BaseException:
+            body_file.close()
+            raise
+        body_file.seek(0)
+        return body_file
 
     async def send_response(self, response: HttpResponseBase, send) -> None:
         if not response.streaming or response.is_async:

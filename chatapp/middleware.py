@@ -8,6 +8,13 @@ import uuid
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit import ALL
@@ -22,6 +29,11 @@ error_logger = logging.getLogger("chatapp.errors")
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _JSON_PATH_PREFIXES = ("/api/", "/health")
 _AUTH_RATE_LIMITED_PATHS = {"/api/v1/auth/register", "/api/v1/auth/login"}
+_CLIENT_ERRORS = {
+    RequestDataTooBig: (413, "Request body too large"),
+    TooManyFieldsSent: (400, "Too many fields or query parameters"),
+    TooManyFilesSent: (400, "Too many files"),
+}
 
 
 def _wants_json_errors(request: HttpRequest) -> bool:
@@ -89,6 +101,14 @@ class JsonErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _wants_json_errors(request):
             return None
+        if isinstance(exception, (SuspiciousOperation, BadRequest)):
+            # Django's own verdicts on a request it would not read (a body over
+            # DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or parameters...): the client's doing.
+            status, message = _CLIENT_ERRORS.get(type(exception), (400, "Bad request"))
+            error_logger.warning(
+                "request refused", extra={"path": request.path, "status": status, "error": type(exception).__name__}
+            )
+            return JsonResponse({"error": message}, status=status)
         if isinstance(exception, (OperationalError, InterfaceError)):
             # The database is unreachable: a retryable outage, not a bug.
             error_logger.warning("database unavailable", extra={"path": request.path, "error": str(exception)})

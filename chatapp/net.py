@@ -43,3 +43,8 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 return remote
     return remote
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` is one of TRUSTED_PROXIES (an address or a network)."""
+    return _is_trusted(address)

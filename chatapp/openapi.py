@@ -12,6 +12,7 @@ _ERROR_DESCRIPTIONS = {
     413: "File too large. Maximum size is 4 MB",
     415: "Unsupported content type",
     429: "Too many requests (see Retry-After)",
+    503: "Temporarily unavailable (see Retry-After)",
 }
 
 

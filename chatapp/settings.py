@@ -191,13 +191,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_MIN_LENGTH = 6
+# Not a rule on passwords: its hook revokes the old password's tokens and closes its sockets
+# whatever path changed a password (admin form, `changepassword`, `set_password()` + save).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.EndSessionsOnPasswordChange"}]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "chatapp.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -275,6 +278,15 @@ WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
 # when it comes back, resumes (tests/chaos/test_slow_consumer.py).
 WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
+# The HTTP edge (chatapp.edge): a request's line and headers must all arrive within
+# HTTP_HEAD_TIMEOUT_SECONDS of the connection opening (or of the previous response), and its body
+# within HTTP_BODY_TIMEOUT_SECONDS of its headers; a trickling client is cut off instead of holding
+# a file descriptor. At most HTTP_MAX_CONNECTIONS_PER_IP connections (HTTP and WebSocket) per client
+# address, 0 for no cap; TRUSTED_PROXIES are exempt, as every client arrives through them.
+HTTP_HEAD_TIMEOUT_SECONDS = env_int("HTTP_HEAD_TIMEOUT_SECONDS", 10, minimum=1)
+HTTP_BODY_TIMEOUT_SECONDS = env_int("HTTP_BODY_TIMEOUT_SECONDS", 120, minimum=1)
+HTTP_MAX_CONNECTIONS_PER_IP = env_int("HTTP_MAX_CONNECTIONS_PER_IP", 256, minimum=0)
+
 RATE_LIMIT_AUTH = env_rate("RATE_LIMIT_AUTH", "10/m")
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
 # With Redis unreachable the limiter stops asking it for this long after each failure (register and
@@ -282,6 +294,10 @@ RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "120/m")
 # RATE_LIMIT_LOG_SECONDS (chatapp.middleware.RateLimitMiddleware).
 RATE_LIMIT_RETRY_SECONDS = env_int("RATE_LIMIT_RETRY_SECONDS", 2, minimum=1)
 RATE_LIMIT_LOG_SECONDS = env_int("RATE_LIMIT_LOG_SECONDS", 60, minimum=1)
+# Failed logins per account (API and admin alike, from any address) within a window, after which
+# the account's logins are refused until the window ends (accounts.login_limits).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -324,6 +340,12 @@ CONTENT_SECURITY_POLICY = {
 # Caps what one request may hold in memory (uploads stream to disk above this size).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# Image uploads are decoded and re-encoded in their HTTP thread (uploads/images.py): per process at
+# most IMAGE_JOBS at once and IMAGE_JOBS_WAITING more waiting up to IMAGE_JOB_WAIT_SECONDS for a
+# turn; further image uploads get 503 at once. Together never all HTTP_WORKER_THREADS.
+IMAGE_JOBS = env_int("IMAGE_JOBS", 2, minimum=1)
+IMAGE_JOBS_WAITING = env_int("IMAGE_JOBS_WAITING", 2, minimum=0)
+IMAGE_JOB_WAIT_SECONDS = env_int("IMAGE_JOB_WAIT_SECONDS", 10, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.admin import staff_login
 from chatapp import health
 from uploads.views import media_serve
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("media/<path:name>", media_serve),
+    # Before the admin's own login view, which it wraps with the login rate limits.
+    path("admin/login/", staff_login),
     path("admin/", admin.site.urls),
     # The web client: two server-rendered pages; everything else is static/js talking to the API.
     path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),

@@ -35,7 +35,9 @@ def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tu
     """The sender's own upload behind `file_url`, as (canonical url, display name, stored size).
 
     The upload row is locked until the message commits, so `cleanup_uploads` cannot delete a file
-    a message is about to reference. Sizes come from what was stored, not from the client.
+    a message is about to reference. Name and size come from what was stored, not from the client:
+    a client-chosen `file_name` could label a chip "report.pdf" on some other file, so it is
+    accepted (the wire contract keeps the field) and replaced by the name recorded at upload time.
     """
     if len(file_name) > 255:
         raise BadRequest("file_name must be at most 255 characters")
@@ -46,7 +48,7 @@ def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tu
         raise BadRequest("An image message needs an uploaded image")
     if type == Message.Type.AUDIO and not upload.is_audio:
         raise BadRequest("An audio message needs an uploaded audio file")
-    return upload.url, file_name or upload.original_name, upload.size
+    return upload.url, upload.original_name, upload.size
 
 
 @transaction.atomic

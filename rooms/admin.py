@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
@@ -5,8 +6,18 @@ from rooms import services
 from rooms.models import Room, RoomMember
 
 
+class RoomMemberInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Re-pointing an existing row at another user would move a membership behind the
+        # sockets' back; staff delete the row and add a new one (both go through the services).
+        if self.instance.pk is not None:
+            self.fields["user"].disabled = True
+
+
 class RoomMemberInline(admin.TabularInline):
     model = RoomMember
+    form = RoomMemberInlineForm
     extra = 0
     fields = ("user", "role", "read_at", "joined_at")
     readonly_fields = ("joined_at",)
@@ -46,3 +57,19 @@ class RoomAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for room in queryset:
             services.room_delete_by_staff(room=room)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not RoomMember:
+            super().save_formset(request, form, formset, change)
+            return
+        # Memberships added or removed here go through the services, so the member's open
+        # sockets start or stop following the room and the room hears about it.
+        formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.room_member_remove_by_staff(membership=membership)
+        for membership in formset.new_objects:
+            services.room_member_add_by_staff(
+                room=membership.room, user=membership.user, role=membership.role, read_at=membership.read_at
+            )
+        for membership, _fields in formset.changed_objects:
+            membership.save()  # role or read mark only (the user cannot change): nothing a socket follows

@@ -107,6 +107,12 @@ def room_leave(*, room_id: UUID | str, user: User) -> bool:
         raise BadRequest("You cannot leave a direct message room")
     if membership is None:
         return False
+    _remove_member(room, membership, user)
+    return True
+
+
+def _remove_member(room: Room, membership: RoomMember, user: User) -> None:
+    """Deletes the membership and tells the room; the user's open sockets stop following it."""
     if membership.role == RoomMember.Role.ADMIN:
         # Serialises admins leaving at once, so the last one out always hands the room on.
         Room.objects.select_for_update().filter(pk=room.id).first()
@@ -114,8 +120,26 @@ def room_leave(*, room_id: UUID | str, user: User) -> bool:
     if membership.role == RoomMember.Role.ADMIN:
         _promote_if_no_admin_left(room)
     publish(room_group(room.id), events.user_left(room.id, user))
+    # Without this the user's sockets would keep receiving the room, and could still send
+    # `typing` and `join_room` into it: the consumer trusts its cached membership.
     publish(user_group(user.id), events.room_unsubscribe(room.id))
-    return True
+
+
+@transaction.atomic
+def room_member_remove_by_staff(*, membership: RoomMember) -> None:
+    """Site staff (Django admin) remove anyone from any room, announced like leaving."""
+    _remove_member(membership.room, membership, membership.user)
+
+
+@transaction.atomic
+def room_member_add_by_staff(
+    *, room: Room, user: User, role: str = RoomMember.Role.MEMBER, read_at: datetime | None = None
+) -> RoomMember:
+    """Site staff (Django admin) add anyone to any room, announced like `room_add_member`."""
+    added = RoomMember.objects.create(room=room, user=user, role=role, read_at=read_at)
+    publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
+    publish(room_group(room.id), events.user_joined(room.id, user))
+    return added
 
 
 @transaction.atomic

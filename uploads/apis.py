@@ -18,9 +18,9 @@ class UploadCreateApi(APIView):
     parser_classes = [UploadMultiPartParser]
 
     @extend_schema(
-        summary="Upload an image, file or audio clip (at most 4 MB)",
+        summary="Upload an image, file or audio clip (at most 4 MB; images at most 25 megapixels over all frames)",
         request={"multipart/form-data": UploadInput},
-        responses={201: UploadSerializer, **error_responses(400, 401, 413, 415, 429)},
+        responses={201: UploadSerializer, **error_responses(400, 401, 413, 415, 429, 503)},
     )
     def post(self, request: Request) -> Response:
         ensure_content_length_allowed(request.META)  # before request.data touches the body

@@ -127,3 +127,54 @@ async def test_the_view_and_every_middleware_run_in_one_worker_thread(monkeypatc
     await handler(scope, receive, send)
     assert sent[0]["status"] == 200
     assert len(seen) == 2 and seen[0] == seen[1] and seen[0].startswith("http"), seen
+
+
+async def send_body(path: str, chunks: list[bytes], headers: dict) -> tuple[int, dict, int]:
+    """A request whose body comes in `chunks`: the status, the JSON answer, and chunks read."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),
+        "headers": [(b"host", b"127.0.0.1")] + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }  # fmt: skip
+    incoming = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
+    incoming.append({"type": "http.request", "body": b"", "more_body": False})
+    read = 0
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        nonlocal read
+        read += 1
+        return incoming.pop(0)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await application(scope, receive, send)
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:])), read
+
+
+async def test_a_body_announced_past_the_limit_is_413_before_any_of_it_is_read():
+    status, answer, read = await send_body("/health", [b"x" * 65536] * 10, {"content-length": "300000000"})
+    assert (status, answer, read) == (413, {"error": "Request body too large"}, 0)
+
+
+async def test_a_body_without_a_length_is_413_once_it_grows_past_the_limit():
+    status, answer, read = await send_body("/api/v1/auth/login", [b" " * 1024] * 200, {})
+    assert (status, answer) == (413, {"error": "Request body too large"})
+    assert read == 65  # 64 KB accepted, the next kilobyte refused, the other 135 never read
+
+
+async def test_an_upload_past_4_mb_is_413_before_authentication():
+    status, answer, read = await send_body(
+        "/api/v1/upload", [b"x" * 65536] * 80, {"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert (status, answer) == (413, {"error": "File too large. Maximum size is 4 MB"})
+    assert read == 66
+
+
+async def test_a_multipart_body_to_a_json_endpoint_is_415_unread():
+    status, answer, read = await send_body(
+        "/api/v1/auth/login", [b"x" * 1024], {"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert (status, answer, read) == (415, {"error": "Unsupported content type"}, 0)

@@ -192,6 +192,20 @@ class TestSend:
         )
         assert listener.events() == [{"type": "new_message", "payload": body}]
 
+    def test_file_chip_shows_the_uploads_name_whatever_the_sender_calls_it(
+        self, api_client_for, user, other_user, chat, make_upload, published_events, django_capture_on_commit_callbacks
+    ):
+        image = make_upload(other_user)  # uploaded as photo.png
+        listener = published_events(room_group(chat.id))
+        payload = {"type": "image", "file_url": image.url, "file_name": "invoice-2024.pdf"}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client_for(other_user).post(url(chat), payload, format="json")
+        assert response.status_code == 201
+        assert response.json()["file_name"] == "photo.png"
+        assert [event["payload"]["file_name"] for event in listener.events()] == ["photo.png"]
+        history = api_client_for(user).get(url(chat)).json()["data"]
+        assert [row["file_name"] for row in history] == ["photo.png"]
+
     def test_creator_and_admin_can_post_too(self, api_client_for, user, chat):
         assert api_client_for(user).post(url(chat), {"content": "hi"}, format="json").status_code == 201
 

@@ -88,13 +88,19 @@ class TestSend:
 
     def test_file_message_keeps_the_uploads_url_and_size_and_optional_caption(self, chat, user, make_upload):
         upload = make_upload(user, "file")
-        message, _ = message_send(room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name="a.pdf")
+        message, _ = message_send(room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name="notes.pdf")
         assert (message.file_url, message.file_name, message.file_size, message.content) == (
             upload.url,
-            "a.pdf",
+            "notes.pdf",
             upload.size,
             "",
         )
+
+    @pytest.mark.parametrize("claimed", ["quarterly-report.pdf", "", "notes.pdf.exe"])
+    def test_file_name_shown_is_the_name_recorded_at_upload_not_the_senders(self, chat, user, make_upload, claimed):
+        upload = make_upload(user, "file")  # uploaded as notes.pdf
+        message, _ = message_send(room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name=claimed)
+        assert message.file_name == upload.original_name == "notes.pdf"
 
     def test_someone_elses_upload_cannot_be_sent(self, chat, user, other_user, make_upload):
         theirs = make_upload(other_user)

@@ -13,8 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-function handleUnauthorized(status, token) {
-  if (status === 401 && token) tokenRefused(token);
+function handleUnauthorized(status, token, reason) {
+  if (status === 401 && token) tokenRefused(token, reason);
 }
 
 export async function request(method, path, body = undefined, options = {}) {
@@ -49,7 +49,7 @@ export async function request(method, path, body = undefined, options = {}) {
     // Some endpoints answer 401 for a wrong *current password*: that is a form error, not a logout.
     if (response.status === 401 && token && redirectOn401) {
       // Refused because a password change just replaced the token? Then once more with the new one.
-      if (await tokenRefused(token)) return request(method, path, body, options);
+      if (await tokenRefused(token, data.error)) return request(method, path, body, options);
     }
     const retry = Number.parseInt(response.headers.get("Retry-After") || "", 10);
     throw new ApiError(response.status, data, Number.isFinite(retry) ? retry : null);
@@ -132,7 +132,7 @@ export function upload(file, onProgress = () => {}) {
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
       else {
-        handleUnauthorized(xhr.status, token);
+        handleUnauthorized(xhr.status, token, data.error);
         reject(new ApiError(xhr.status, data));
       }
     });

@@ -2,11 +2,13 @@
 import { ApiError, api } from "./api.js";
 import { clearToken, getToken, goToLogin, tokenRefused } from "./auth.js";
 import { $, fillAvatar, h, toast } from "./dom.js";
+import { Outbox } from "./outbox.js";
 import { ChatSocket } from "./socket.js";
 import { Store, typingText } from "./store.js";
 import { applyTheme } from "./theme.js";
 import { lastSeenText } from "./time.js";
 import { Composer } from "./views/composer.js";
+import { showConnection } from "./views/connection.js";
 import { confirmDialog, openImage, setupBrowse, setupCreateRoom, setupMembers } from "./views/dialogs.js";
 import { MessageList } from "./views/messages.js";
 import { setupSettings } from "./views/settings.js";
@@ -14,21 +16,13 @@ import { renderSidebar, setupUserSearch } from "./views/sidebar.js";
 
 const PAGE_SIZE = 30;
 const store = new Store();
+const outbox = new Outbox(store);
 const socket = new ChatSocket({
   getToken,
   resumePoints: () => store.resumePoints(),
-  onUnauthorized: async (usedToken) => Boolean(await tokenRefused(usedToken)),
+  onUnauthorized: async (usedToken, reason) => Boolean(await tokenRefused(usedToken, reason)),
 });
 let everOpen = false;
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 // ---- rendering glue ----------------------------------------------------------------------------
 const messages = new MessageList({
@@ -36,7 +30,7 @@ const messages = new MessageList({
   onReply: (m) => composer.setReply(m),
   onEdit: editMessage,
   onDelete: deleteMessage,
-  onRetry: (m) => deliver(m),
+  onRetry: (m) => outbox.deliver(m),
   onLoadOlder: loadOlder,
   onOpenImage: openImage,
 });
@@ -120,6 +114,13 @@ async function refreshRooms() {
   store.setRooms(rooms?.data || [], dms?.data || []);
 }
 
+// A burst of deletions in rooms never opened here: one fresh room list (with the server's counts).
+let recountTimer = null;
+function recountSoon() {
+  clearTimeout(recountTimer);
+  recountTimer = setTimeout(refreshRooms, 300);
+}
+
 function softFail(error) {
   // Lists that fail to load (server part unavailable) leave the sidebar empty, not the app broken.
   console.warn("load failed:", error.message);
@@ -159,8 +160,8 @@ async function loadOlder() {
   conv.loadingOlder = true;
   try {
     const page = await api.messages(roomId, { before: conv.oldestId, limit: PAGE_SIZE });
-    for (const m of page.data || []) store.applyMessage(m);
-    conv.hasMore = (page.data || []).length >= PAGE_SIZE;
+    for (const m of page.data || []) store.applyMessage(m, { quiet: true });
+    conv.hasMore = Boolean(page.has_more);
     if (store.activeRoomId === roomId) messages.render("prepend");
   } catch (error) {
     toast(error.message, "error");
@@ -211,80 +212,21 @@ function markReadSoon() {
   const roomId = store.activeRoomId;
   if (!roomId || !store.isVisible(roomId)) return;
   const room = store.rooms.get(roomId);
-  if (room) room.unread_count = 0;
+  if (room) store.clearUnread(room);
   renderRooms();
   clearTimeout(readTimer);
   readTimer = setTimeout(() => api.markRead(roomId).catch(() => {}), 250);
 }
 
 // ---- sending -----------------------------------------------------------------------------------
-function optimistic(roomId, fields, replyTo) {
-  const clientId = uuid();
-  const message = {
-    id: `pending-${clientId}`,
-    room_id: roomId,
-    sender_id: store.me.id,
-    sender: { id: store.me.id, username: store.me.username, avatar: store.me.avatar },
-    content: "",
-    type: "text",
-    file_url: null,
-    file_name: null,
-    file_size: null,
-    is_edited: false,
-    is_deleted: false,
-    reply_to_id: replyTo?.id || null,
-    reply_to: replyTo ? { id: replyTo.id, content: replyTo.content, sender: replyTo.sender } : null,
-    client_msg_id: clientId,
-    created_at: new Date().toISOString(),
-    updated_at: null,
-    pending: true,
-    ...fields,
-  };
-  store.applyMessage(message);
-  if (store.activeRoomId === roomId) messages.render("append", { ownNew: true });
-  deliver(message);
-}
-
 function sendText(content, replyTo) {
-  if (store.activeRoomId) optimistic(store.activeRoomId, { content }, replyTo);
+  if (store.activeRoomId) outbox.send(store.activeRoomId, { content }, replyTo);
 }
 
 function sendFile(result, caption, replyTo) {
   if (!store.activeRoomId) return;
   const type = result.is_image ? "image" : result.is_audio ? "audio" : "file";
-  optimistic(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
-}
-
-// One send at a time per room, in the order they were written: the server stamps created_at when
-// it stores a message, so concurrent requests could land (and show, for everyone) out of order.
-const sendQueues = new Map(); // roomId -> promise of the last queued send
-
-/** Sends (or re-sends) a pending message; the same client_msg_id makes a retry safe. */
-function deliver(message) {
-  message.failed = false;
-  message.pending = true;
-  store.emit("message", { roomId: message.room_id, message, change: "updated" });
-  const roomId = message.room_id;
-  const queued = (sendQueues.get(roomId) || Promise.resolve()).then(() => post(message));
-  sendQueues.set(roomId, queued);
-  queued.then(() => sendQueues.get(roomId) === queued && sendQueues.delete(roomId));
-  return queued;
-}
-
-async function post(message) {
-  if (!message.pending) return; // already confirmed by its echo
-  const payload = { content: message.content, type: message.type, client_msg_id: message.client_msg_id };
-  if (message.reply_to_id) payload.reply_to_id = message.reply_to_id;
-  if (message.file_url) Object.assign(payload, { file_url: message.file_url, file_name: message.file_name, file_size: message.file_size });
-  try {
-    const saved = await api.sendMessage(message.room_id, payload);
-    store.applyMessage(saved);
-  } catch (error) {
-    if (!message.pending) return; // the socket echo already confirmed it
-    message.failed = true;
-    store.emit("message", { roomId: message.room_id, message, change: "updated" });
-    toast(error.message, "error");
-  }
+  outbox.send(store.activeRoomId, { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size }, replyTo);
 }
 
 function onTyping(active) {
@@ -340,6 +282,7 @@ const handlers = {
     store.applyMessage(m);
   },
   delete_message({ id, room_id }) {
+    if (store.deletionNeedsRecount(room_id, id)) recountSoon();
     applyDeleted(room_id, id);
   },
   typing({ room_id, user_id, username }) {
@@ -379,13 +322,7 @@ const handlers = {
     store.removeRoom(room_id);
   },
   profile_updated(user) {
-    if (user.id === store.me.id) {
-      Object.assign(store.me, user);
-      renderMe();
-    }
-    for (const room of store.rooms.values()) if (room.other_user?.id === user.id) Object.assign(room.other_user, user);
-    for (const list of store.members.values()) if (list.get(user.id)?.user) Object.assign(list.get(user.id).user, user);
-    renderRooms();
+    store.applyProfile(user);
   },
   resumed({ truncated = [] }) {
     // More than the replay limit missed in a room: page the rest over REST, from where it stopped.
@@ -409,25 +346,20 @@ socket.addEventListener("event", (e) => {
 // away (or between the page load and now) comes back once, in order.
 socket.addEventListener("ready", () => {
   everOpen = true;
+  outbox.resendFailed();
 });
 
-socket.addEventListener("state", (e) => {
-  const { state, attempt } = e.detail;
-  const dot = $("#conn-dot");
-  dot.dataset.state = state;
-  dot.setAttribute("aria-label", state === "open" ? "Connected" : state === "reconnecting" ? "Reconnecting" : "Connecting");
-  dot.title = dot.getAttribute("aria-label");
-  const banner = $("#conn-banner");
-  const show = state === "reconnecting" && (everOpen || attempt >= 4);
-  banner.hidden = !show;
-  banner.querySelector("[data-text]").textContent = everOpen ? "Reconnecting…" : "Can't reach the chat server. Retrying…";
-});
+socket.addEventListener("state", (e) => showConnection(e.detail, everOpen));
 
 // ---- store -> views ----------------------------------------------------------------------------
 store.addEventListener("rooms", renderRooms);
 store.addEventListener("message", (e) => {
-  if (e.detail.roomId !== store.activeRoomId) return;
-  messages.render(e.detail.change === "added" ? "append" : "update", { ownNew: e.detail.message.sender_id === store.me.id && e.detail.change === "added" });
+  const { roomId, message, change } = e.detail;
+  if (roomId !== store.activeRoomId) return;
+  // "append" (follow, or offer the "New messages" pill) only for a message that landed at the bottom.
+  const items = store.conversation(roomId).items;
+  const atEnd = change === "added" && items.slice(items.lastIndexOf(message) + 1).every((m) => m.pending);
+  messages.render(atEnd ? "append" : "update", { ownNew: atEnd && message.sender_id === store.me.id });
 });
 store.addEventListener("read", (e) => e.detail.roomId === store.activeRoomId && messages.render());
 store.addEventListener("presence", () => {
@@ -436,6 +368,10 @@ store.addEventListener("presence", () => {
 });
 store.addEventListener("members", (e) => e.detail.roomId === store.activeRoomId && renderHeader());
 store.addEventListener("typing", (e) => e.detail.roomId === store.activeRoomId && renderTyping());
+store.addEventListener("profile", (e) => {
+  if (e.detail.userId === store.me.id) renderMe();
+  if (store.activeRoomId) messages.render();
+});
 
 // ---- page chrome -------------------------------------------------------------------------------
 function setupChrome() {
@@ -498,7 +434,7 @@ function setupChrome() {
     store,
     onProfile: (me) => {
       store.me = me;
-      renderMe();
+      store.applyProfile(me);
     },
     onLogout: logout,
   });

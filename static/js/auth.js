@@ -1,5 +1,6 @@
 // Where the token lives: sessionStorage for this tab, localStorage too when "remember me" is ticked.
 const KEY = "chatapp.token";
+const ENDED_KEY = "chatapp.sessionEnded";
 
 export function getToken() {
   try {
@@ -42,16 +43,28 @@ export async function settleTokenChange() {
   while (tokenChange) await tokenChange;
 }
 
-/** A request or socket refused `usedToken`: carry on if it has been replaced since, else sign out. */
-export async function tokenRefused(usedToken) {
+/**
+ * A request or socket refused `usedToken` (`reason`: the server's words, if any): carry on if it
+ * has been replaced since, else sign out and say why on the login page.
+ */
+export async function tokenRefused(usedToken, reason = "") {
   await settleTokenChange();
   const current = getToken();
   if (current && current !== usedToken) return current;
-  goToLogin();
+  goToLogin(reason || "Your session is no longer valid.");
   return null;
 }
 
-export function goToLogin() {
+/** Back to the login page; with a `reason`, the page says the session ended and why. */
+export function goToLogin(reason = "") {
   clearToken();
+  if (reason) sessionStorage.setItem(ENDED_KEY, reason);
   if (window.location.pathname !== "/login") window.location.replace("/login");
+}
+
+/** The reason a session ended, once (the login page shows it and forgets it). */
+export function takeEndedReason() {
+  const reason = sessionStorage.getItem(ENDED_KEY);
+  sessionStorage.removeItem(ENDED_KEY);
+  return reason;
 }

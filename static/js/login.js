@@ -1,10 +1,17 @@
 // The login / register page.
 import { api } from "./api.js";
-import { getToken, setToken } from "./auth.js";
+import { getToken, setToken, takeEndedReason } from "./auth.js";
 import { $, clearErrors, showFieldErrors } from "./dom.js";
 import { setupTabs } from "./views/tabs.js";
 
 if (getToken()) window.location.replace("/");
+
+// Sent here because the server refused the session (revoked, expired, password changed elsewhere).
+const ended = takeEndedReason();
+if (ended) {
+  $("#session-ended [data-reason]").textContent = ended;
+  $("#session-ended").hidden = false;
+}
 
 setupTabs($(".segmented"), (tab) => {
   const panel = document.getElementById(tab.getAttribute("aria-controls"));

@@ -1,116 +1,10 @@
 // Client state: rooms, messages per room (deduplicated by id and client_msg_id), typing, presence,
 // and the members' read marks. Views subscribe to changes; nothing here touches the DOM.
 
+import { Conversation } from "./conversation.js";
+
+export { compareMessages, Conversation, timeKey } from "./conversation.js";
 export const EDIT_WINDOW_MS = 3 * 60 * 1000;
-
-/**
- * A sortable number for an ISO 8601 instant, to the microsecond (the server's precision; Date.parse
- * stops at milliseconds, so two messages in the same millisecond would otherwise tie).
- */
-export function timeKey(iso) {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return 0;
-  const fraction = /\.(\d+)/.exec(iso)?.[1] || "";
-  return ms * 1000 + Number(fraction.slice(3, 6).padEnd(3, "0"));
-}
-
-/**
- * The server's total order, (created_at, id), for stored messages; optimistic (pending) messages
- * come after every stored one, in the order they were written, whatever the local clock says.
- */
-export function compareMessages(a, b) {
-  if (Boolean(a.pending) !== Boolean(b.pending)) return a.pending ? 1 : -1;
-  const ta = a._key ?? timeKey(a.created_at);
-  const tb = b._key ?? timeKey(b.created_at);
-  if (ta !== tb) return ta - tb;
-  if (a.pending) return (a._seq || 0) - (b._seq || 0);
-  const ia = String(a.id);
-  const ib = String(b.id);
-  return ia < ib ? -1 : ia > ib ? 1 : 0;
-}
-
-let pendingSeq = 0;
-
-export class Conversation {
-  constructor(roomId) {
-    this.roomId = roomId;
-    this.items = [];
-    this.byId = new Map();
-    this.loaded = false;
-    this.hasMore = true;
-    this.loadingOlder = false;
-  }
-
-  /**
-   * Inserts or replaces `message`, keeping `items` in (created_at, id) order however it arrives
-   * (live, `resume` replay, a REST page) and never twice: by id, and an optimistic message is
-   * replaced in place by its echo through `client_msg_id`. Returns "added", "updated" or null.
-   */
-  upsert(message) {
-    const existing = this.byId.get(message.id);
-    if (existing) {
-      if (existing.pending && !message.pending) {
-        this.settle(existing, message);
-        return "updated";
-      }
-      if (message.updated_at && existing.updated_at === message.updated_at && existing.is_deleted === message.is_deleted)
-        return null;
-      Object.assign(existing, message);
-      return "updated";
-    }
-    if (message.client_msg_id && !message.pending) {
-      const pending = this.items.find((m) => m.pending && m.client_msg_id === message.client_msg_id);
-      if (pending) {
-        // The echo (or REST answer) of an optimistic message: it becomes the real one in place.
-        this.byId.delete(pending.id);
-        this.settle(pending, message);
-        this.byId.set(pending.id, pending);
-        return "updated";
-      }
-    }
-    if (message.pending) message._seq = ++pendingSeq;
-    message._key = timeKey(message.created_at);
-    this.byId.set(message.id, message);
-    this.insert(message);
-    return "added";
-  }
-
-  /** A pending message confirmed by the server: takes the stored fields and its real place. */
-  settle(pending, stored) {
-    this.items.splice(this.items.indexOf(pending), 1);
-    Object.assign(pending, stored, { pending: false, failed: false });
-    pending._key = timeKey(pending.created_at);
-    this.insert(pending);
-  }
-
-  insert(message) {
-    // Binary search from the end: almost everything arrives last, so this is usually one step.
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareMessages(this.items[mid], message) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    this.items.splice(lo, 0, message);
-  }
-
-  remove(id) {
-    const message = this.byId.get(id);
-    if (!message) return;
-    this.byId.delete(id);
-    this.items.splice(this.items.indexOf(message), 1);
-  }
-
-  get oldestId() {
-    return this.items.find((m) => !m.pending)?.id || null;
-  }
-
-  get newestId() {
-    for (let i = this.items.length - 1; i >= 0; i -= 1) if (!this.items[i].pending) return this.items[i].id;
-    return null;
-  }
-}
 
 export class Store extends EventTarget {
   constructor() {
@@ -135,8 +29,12 @@ export class Store extends EventTarget {
 
   setRooms(rooms, dms = []) {
     const others = new Map(dms.map((d) => [d.room?.id || d.room_id, d.other_user]));
+    const before = this.rooms;
     this.rooms = new Map();
     for (const room of rooms) {
+      // Messages counted live are in the server's fresh count too: their deletion still takes them off.
+      const counted = before.get(room.id)?.unreadIds;
+      if (room.unread_count && counted) room.unreadIds = counted;
       if (room.type === "direct" && others.has(room.id)) room.other_user = others.get(room.id);
       this.rooms.set(room.id, room);
       if (room.other_user) this.presence.set(room.other_user.id, Boolean(room.other_user.is_online));
@@ -181,8 +79,11 @@ export class Store extends EventTarget {
     return room.name;
   }
 
-  /** Applies one message from REST or the socket; keeps the sidebar preview and unread count. */
-  applyMessage(message, { live = false } = {}) {
+  /**
+   * Applies one message from REST or the socket; keeps the sidebar preview and unread count.
+   * `quiet`: no "message" event (a page of older history is rendered once, by its loader).
+   */
+  applyMessage(message, { live = false, quiet = false } = {}) {
     const conv = this.conversation(message.room_id);
     const change = conv.upsert(message);
     const room = this.rooms.get(message.room_id);
@@ -192,13 +93,32 @@ export class Store extends EventTarget {
         room.last_message = message;
         room.last_message_at = message.created_at;
       }
-      if (live && change === "added" && message.sender_id !== this.me?.id && !this.isVisible(message.room_id)) {
+      // The server's unread_count: others' messages (a sender, not me), not deleted. The ids counted
+      // here let a later deletion take its message back off the count.
+      if (live && change === "added" && countsAsUnread(message, this.me) && !this.isVisible(message.room_id)) {
         room.unread_count = (room.unread_count || 0) + 1;
+        (room.unreadIds ||= new Set()).add(message.id);
       }
+      if (message.is_deleted && room.unreadIds?.delete(message.id)) room.unread_count = Math.max(0, (room.unread_count || 0) - 1);
     }
-    if (change) this.emit("message", { roomId: message.room_id, message, change });
+    if (change && !quiet) this.emit("message", { roomId: message.room_id, message, change });
     if (room) this.emit("rooms");
     return change;
+  }
+
+  /** Everything in the room read: no badge, nothing counted. */
+  clearUnread(room) {
+    room.unread_count = 0;
+    room.unreadIds?.clear();
+  }
+
+  /**
+   * Whether the deletion of message `id` may change the room's unread count in a way only the
+   * server can say: the message was never loaded here (an unopened room), yet the badge shows.
+   */
+  deletionNeedsRecount(roomId, id) {
+    const room = this.rooms.get(roomId);
+    return Boolean(room?.unread_count) && !this.conversations.get(roomId)?.byId.has(id) && !this.isVisible(roomId);
   }
 
   isVisible(roomId) {
@@ -248,8 +168,33 @@ export class Store extends EventTarget {
     else if (members) members.set(userId, { user_id: userId, read_at: readAt });
     const room = this.rooms.get(roomId);
     if (room && room.type === "direct" && userId !== this.me?.id) room.partner_read_at = readAt;
-    if (userId === this.me?.id && room) room.unread_count = 0;
+    if (userId === this.me?.id && room) this.clearUnread(room);
     this.emit("read", { roomId, userId });
+    this.emit("rooms");
+  }
+
+  /**
+   * A user's new name, avatar or status, everywhere they appear: me, DM partners, member lists,
+   * and the sender (and quoted sender) of every message already loaded.
+   */
+  applyProfile(user) {
+    const fields = {};
+    for (const key of ["username", "avatar", "status", "last_seen"]) if (key in user) fields[key] = user[key];
+    const update = (person) => person && person.id === user.id && Object.assign(person, fields);
+    if (this.me?.id === user.id) Object.assign(this.me, fields);
+    for (const room of this.rooms.values()) update(room.other_user);
+    for (const [roomId, list] of this.members) {
+      const member = list.get(user.id);
+      if (member?.user) Object.assign(member.user, fields);
+      if (member) this.emit("members", { roomId });
+    }
+    for (const conv of this.conversations.values()) {
+      for (const message of conv.items) {
+        if (message.sender_id === user.id) message.sender = { ...message.sender, id: user.id, ...fields };
+        if (message.reply_to?.sender) update(message.reply_to.sender);
+      }
+    }
+    this.emit("profile", { userId: user.id });
     this.emit("rooms");
   }
 
@@ -287,6 +232,10 @@ export class Store extends EventTarget {
     }
     return points;
   }
+}
+
+function countsAsUnread(message, me) {
+  return !message.is_deleted && Boolean(message.sender_id) && message.sender_id !== me?.id;
 }
 
 export function typingText(names) {

@@ -227,3 +227,17 @@ def new_page(browser, chat_server):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")
+
+
+def assert_fits_phone(page) -> None:
+    """No sideways scrolling, and the sidebar's controls inside the screen: what every phone-width
+    test checks on every screen it visits."""
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"the page is {width} px wide in a {inner} px viewport"
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('button, .conn-dot, .badge, .conv-time')]
+          .filter((el) => el.offsetParent !== null)
+          .filter((el) => { const r = el.getBoundingClientRect(); return r.width && r.right > window.innerWidth + 0.5; })
+          .map((el) => el.id || el.getAttribute('aria-label') || el.className)"""
+    )
+    assert not overflowing, f"off screen at {inner} px: {overflowing}"

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import PASSWORD, assert_fits_phone, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -156,13 +156,13 @@ def test_phone_width_has_no_horizontal_scroll(new_page, api):
     page = new_page(width=375, height=740)
     page.goto("/login")
     expect(page.get_by_role("button", name="Sign In").last).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_phone(page)
 
     page = new_page(api.register(), width=375, height=740)
     expect(page.locator("#sidebar")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_phone(page)
     open_settings(page, "Appearance")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_phone(page)
 
 
 def test_screenshots_of_login_and_settings(new_page, api):

@@ -5,6 +5,7 @@ M4A) are built by hand: a correct container header with silent or empty payload,
 libmagic identifies them by. No encoder is needed, and none is faked beyond that.
 """
 
+import functools
 import io
 import struct
 import wave
@@ -188,6 +189,23 @@ def png_bomb_bytes(width: int = 30000, height: int = 30000) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
     idat = zlib.compress(b"\x00" * 64)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@functools.cache
+def animated_gif(width: int, height: int, frames: int) -> bytes:
+    """An animated GIF of `frames` flat frames: a few dozen KB on disk for 5000x5000 x 2 (50 megapixels)."""
+    images = [Image.new("P", (width, height), index) for index in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=100)
+    return buffer.getvalue()
+
+
+@functools.cache
+def gradient_png(width: int, height: int) -> bytes:
+    """A PNG that compresses to ~85 KB at 5000x5000 yet takes most of a CPU second to re-encode."""
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((width, height)).convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def gif_html_polyglot() -> bytes:

@@ -118,7 +118,9 @@ class TestRefusals:
     def test_decompression_bomb_is_400(self, upload_file, user):
         response = upload_file(user, "huge.png", samples.png_bomb_bytes())
         assert response.status_code == 400
-        assert response.json() == {"error": "Image has too many pixels"}
+        assert response.json() == {
+            "error": "Image has too many pixels: width x height x frames may be at most 25,000,000"
+        }
 
     def test_truncated_image_is_400(self, upload_file, user):
         response = upload_file(user, "broken.png", samples.image_bytes("PNG", (200, 200))[:120])

@@ -6,9 +6,12 @@ with 1001 (going away) so clients reconnect elsewhere and resume, then stop the 
 """
 
 import asyncio
+import fcntl
 import logging
 import os
 import signal
+import struct
+import termios
 import threading
 
 from django.conf import settings
@@ -36,15 +39,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT)
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        from daphne.server import Server  # installs Twisted's asyncio reactor: import first
+        import daphne.server  # noqa: F401 - installs Twisted's asyncio reactor: import first
         from daphne.ws_protocol import WebSocketProtocol
         from twisted.internet import reactor, task
 
         from chatapp.asgi import application
+        from chatapp.edge import EdgeServer
         from realtime import hub
         from realtime.consumers import MAX_FRAME_BYTES, WEBSOCKET_PROTOCOL_SCOPE_KEY
 
-        class ChatServer(Server):
+        class ChatServer(EdgeServer):
             def create_application(self, protocol, scope):
                 # Lets the process hub write ready-made frames straight to this socket's
                 # transport (realtime.frames): one frame per event, not one per recipient.
@@ -66,6 +70,10 @@ class Command(BaseCommand):
             websocket_max_frame_size=MAX_FRAME_BYTES,
             application_close_timeout=10,
             verbosity=0,
+            # Slow and oversize requests are cut off as they arrive (chatapp.edge).
+            head_timeout=settings.HTTP_HEAD_TIMEOUT_SECONDS,
+            body_timeout=settings.HTTP_BODY_TIMEOUT_SECONDS,
+            max_connections_per_ip=settings.HTTP_MAX_CONNECTIONS_PER_IP,
         )
         stopping = False
 
@@ -118,15 +126,29 @@ class Command(BaseCommand):
             asyncio.ensure_future(shut_down())
 
         def buffered_bytes(protocol: WebSocketProtocol) -> int:
-            # Twisted's TCP transport: what it could not write yet (FileDescriptor's buffers).
+            # Twisted's TCP transport: what it could not write yet (FileDescriptor's buffers)...
             transport = protocol.transport
             pending = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
-            return pending + getattr(transport, "_tempDataLen", 0)
+            return pending + getattr(transport, "_tempDataLen", 0) + kernel_unsent_bytes(transport)
+
+        def kernel_unsent_bytes(transport) -> int:
+            # ...plus what the kernel holds for the client. Frames go out with a direct send
+            # (realtime.frames), and Linux grows a socket's send buffer up to tcp_wmem's maximum
+            # (4 MiB by default), so a client that stops reading first fills megabytes of kernel
+            # memory while Twisted's buffer stays empty: counting only Twisted's, a socket with
+            # 350 KB waiting was never cut off at a 64 KiB limit. SIOCOUTQ (= TIOCOUTQ) is the
+            # socket's unacknowledged and unsent bytes.
+            try:
+                queued = fcntl.ioctl(transport.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+            except (OSError, ValueError, AttributeError):
+                return 0  # closed meanwhile, or a platform without it: Twisted's buffer alone
+            return struct.unpack("i", queued)[0]
 
         def cut_off_slow_readers() -> None:
-            # Nothing slows a consumer whose client stopped reading: its frames go straight into the
-            # transport's unbounded write buffer. Past the limit, drop the connection (a close frame
-            # would only queue behind the backlog); the client resumes when it reconnects.
+            # Nothing slows a consumer whose client stopped reading: its frames go into the kernel's
+            # send buffer, then into the transport's unbounded write buffer. Past the limit, drop
+            # the connection (a close frame would only queue behind the backlog); the client
+            # resumes when it reconnects.
             for protocol in open_websockets():
                 buffered = buffered_bytes(protocol)
                 if buffered > settings.WS_MAX_BUFFERED_BYTES:

@@ -57,7 +57,7 @@ export function setupBrowse({ store, onOpen }) {
             "li",
             { class: "browse-item" },
             h("span", { class: "avatar avatar-room", "aria-hidden": "true" }, icon("hash")),
-            h("span", { class: "browse-text" }, h("strong", {}, room.name), h("span", {}, room.description || `${room.member_count} member${room.member_count === 1 ? "" : "s"}`)),
+            h("span", { class: "browse-text" }, h("strong", { dir: "auto" }, room.name), h("span", { dir: "auto" }, room.description || `${room.member_count} member${room.member_count === 1 ? "" : "s"}`)),
             h("span", { class: "muted browse-count" }, `${room.member_count} 👤`),
             action,
           ),
@@ -121,7 +121,7 @@ export function setupMembers({ store, currentRoom }) {
           "li",
           { class: "member" },
           av,
-          h("span", { class: "member-text" }, h("strong", {}, user.username, m.user_id === store.me?.id ? " (you)" : ""), h("span", {}, online ? "online" : lastSeenText(user.last_seen))),
+          h("span", { class: "member-text" }, h("strong", {}, h("bdi", {}, user.username), m.user_id === store.me?.id ? " (you)" : ""), h("span", {}, online ? "online" : lastSeenText(user.last_seen))),
           m.role === "admin" ? h("span", { class: "pill" }, "admin") : null,
         );
       }),

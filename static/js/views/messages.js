@@ -4,6 +4,7 @@ import { $, avatar, formatBytes, h, icon, linkify, safeUrl, toast } from "../dom
 import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { clock, dayKey, dayLabel } from "../time.js";
+import { ScrollKeeper } from "./scroll.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const HIGHLIGHT_MS = 2000;
@@ -22,21 +23,7 @@ export class MessageList {
     this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
     this.highlightTimer = null;
     this.expiryTimer = null;
-    this.observer = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) this.handlers.onLoadOlder();
-      },
-      { root: this.scroller, rootMargin: "200px 0px 0px 0px" },
-    );
-    this.observer.observe(this.sentinel);
-    this.pinned = true; // following the newest message (at the bottom) or reading further up
-    this.scroller.addEventListener("scroll", () => {
-      this.pinned = this.isNearBottom();
-      if (this.pinned) this.jump.hidden = true;
-    });
-    // An image that finishes loading grows its message: stay at the bottom if we were there.
-    this.list.addEventListener("load", () => this.pinned && this.scrollToBottom(), true);
-    this.jump.addEventListener("click", () => this.scrollToBottom(true));
+    this.scroll = new ScrollKeeper({ scroller: this.scroller, list: this.list, sentinel: this.sentinel, jump: this.jump, onLoadOlder });
   }
 
   open(roomId) {
@@ -45,29 +32,16 @@ export class MessageList {
     this.editingId = null;
     this.highlightId = null;
     clearTimeout(this.highlightTimer);
-    this.pinned = true;
     this.list.replaceChildren();
-    this.jump.hidden = true;
-  }
-
-  isNearBottom() {
-    const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < 120;
-  }
-
-  scrollToBottom(smooth = false) {
-    this.pinned = true;
-    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "auto" });
-    this.jump.hidden = true;
+    this.scroll.reset();
   }
 
   /** Re-renders the list, reusing unchanged message elements. `mode`: "append" | "prepend" | "update". */
   render(mode = "update", { ownNew = false } = {}) {
     if (!this.roomId) return;
     const conv = this.store.conversation(this.roomId);
-    const wasNearBottom = this.pinned || this.isNearBottom();
-    const beforeHeight = this.scroller.scrollHeight;
-    const beforeTop = this.scroller.scrollTop;
+    const wasNearBottom = this.scroll.pinned || this.scroll.isNearBottom();
+    const anchor = mode === "prepend" ? this.scroll.anchor() : null;
 
     const isDm = this.store.rooms.get(this.roomId)?.type === "direct";
     const now = Date.now();
@@ -99,7 +73,7 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
+      const key = [message.sender?.username, message.sender?.avatar, message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
         entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
@@ -117,10 +91,11 @@ export class MessageList {
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
 
-    if (mode === "initial") this.scrollToBottom();
-    else if (mode === "prepend") this.scroller.scrollTop = this.scroller.scrollHeight - beforeHeight + beforeTop;
+    if (mode === "initial") this.scroll.scrollToBottom();
+    else if (mode === "prepend") this.scroll.restore(anchor);
     else if (mode === "append") {
-      if (wasNearBottom || ownNew) this.scrollToBottom();
+      // Only for a message that arrived at the bottom (the caller says so): older pages never.
+      if (wasNearBottom || ownNew) this.scroll.scrollToBottom();
       else this.jump.hidden = false;
     }
 
@@ -152,7 +127,7 @@ export class MessageList {
       li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
     }
     const col = h("div", { class: "msg-col" });
-    if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender" }, sender.username));
+    if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender", dir: "auto" }, sender.username));
     const bubble = h("div", { class: "bubble" });
 
     if (message.reply_to && !message.is_deleted) {
@@ -161,8 +136,8 @@ export class MessageList {
         h(
           "button",
           { type: "button", class: "reply-quote", "aria-label": `Reply to ${quoted.sender?.username || "message"}: jump to original`, onclick: () => this.jumpTo(quoted.id) },
-          h("strong", {}, quoted.sender?.username || ""),
-          h("span", {}, quoted.content || "Attachment"),
+          h("strong", { dir: "auto" }, quoted.sender?.username || ""),
+          h("span", { dir: "auto" }, quoted.content || "Attachment"),
         ),
       );
     }
@@ -176,7 +151,7 @@ export class MessageList {
       if (attachment) bubble.append(attachment);
       const text = message.content || "";
       if (text && !(message.type !== "text" && text === message.file_name)) {
-        bubble.append(h("p", { class: "msg-text" }, linkify(text)));
+        bubble.append(h("p", { class: "msg-text", dir: "auto" }, linkify(text)));
       }
     }
 

@@ -4,18 +4,19 @@ import { $, avatar, h, icon } from "../dom.js";
 import { relativeShort } from "../time.js";
 
 /** The last message in one line: text nodes and an icon for attachments (no emoji: not every
- * system has a colour emoji font, and a missing glyph shows as a box). */
+ * system has a colour emoji font, and a missing glyph shows as a box). What people wrote goes in a
+ * <bdi>, so Arabic or Hebrew runs right to left without pulling "You: " along. */
 function preview(store, room) {
   const m = room.last_message;
   if (!m) return room.type === "direct" ? "Say hello" : room.description || "No messages yet";
   const mine = m.sender_id === store.me?.id;
   const who = mine ? "You: " : room.type === "direct" ? "" : `${m.sender?.username || "someone"}: `;
-  const withIcon = (name, text) => [who, icon(name, "icon icon-xs"), " ", text];
+  const withIcon = (name, text) => [who, icon(name, "icon icon-xs"), " ", h("bdi", {}, text)];
   if (m.is_deleted) return [who, "message deleted"];
   if (m.type === "image") return withIcon("image", m.content || "Photo");
   if (m.type === "audio") return withIcon("mic", "Voice note");
   if (m.type === "file") return withIcon("file", m.file_name || "File");
-  return who + m.content;
+  return [who, h("bdi", {}, m.content)];
 }
 
 function activity(room) {
@@ -54,8 +55,8 @@ export function renderSidebar(store, onOpen) {
       h(
         "span",
         { class: "conv-body" },
-        h("span", { class: "conv-line" }, h("span", { class: "conv-name" }, name), h("time", { class: "conv-time" }, relativeShort(room.last_message?.created_at))),
-        h("span", { class: "conv-line" }, h("span", { class: "conv-preview" }, preview(store, room)), unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : String(unread)) : null),
+        h("span", { class: "conv-line" }, h("span", { class: "conv-name", dir: "auto" }, name), h("time", { class: "conv-time" }, relativeShort(room.last_message?.created_at))),
+        h("span", { class: "conv-line" }, h("span", { class: "conv-preview", dir: "auto" }, preview(store, room)), unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : String(unread)) : null),
       ),
     );
     items[isDm ? "dm" : "room"].push(h("li", {}, button));
@@ -103,7 +104,7 @@ export function setupUserSearch(input, list, onPick, { exclude = () => new Set()
                 onclick: () => choose(user),
               },
               avatar({ name: user.username, image: user.avatar, seed: user.id }),
-              h("span", { class: "result-text" }, h("strong", {}, user.username), h("span", {}, user.status || "")),
+              h("span", { class: "result-text" }, h("strong", { dir: "auto" }, user.username), h("span", { dir: "auto" }, user.status || "")),
               user.is_online ? h("span", { class: "presence-inline is-online", title: "Online" }) : null,
             ),
           )
