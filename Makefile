@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+# The web client's linter (Biome, pinned in package-lock.json): reinstalled only when the lockfile changes.
+NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
 
 # The test suite talks to the real services; these are the machine's defaults.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
@@ -20,6 +22,11 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 	@echo "Python packages installed."
+
+$(NODE_STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: the web client's linter installs with it (apt-get install -y npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@rm -f node_modules/.installed-* && touch $@
 
 migrate: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
@@ -58,13 +65,21 @@ chaos: venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest tests/chaos -m chaos -s $(PYTEST_ARGS)
 
-lint: venv
+# mypy's Django plugin imports the settings, which need DEBUG (a development secret) or SECRET_KEY.
+# The web client stays in small modules, one per view or concern: the awk line fails for any over 300 lines.
+lint: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
+	$(BIN)/lint-imports
+	node_modules/.bin/biome ci --error-on-warnings static/js tests/js
+	@awk 'FNR == 301 { print FILENAME ": over 300 lines, split it by concern"; long = 1 } END { exit long }' \
+		$$(find static/js -name '*.js')
 
-format: venv
+format: venv $(NODE_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	node_modules/.bin/biome check --write static/js tests/js
 
 # Benchmarks (issue 7): not part of `make test`; see docs/benchmarks.md. BENCH_ARGS picks scenarios and sizes,
 # e.g. make bench BENCH_ARGS="--scenarios fanout --targets chatapp,tutorial --size medium".
@@ -73,4 +88,4 @@ bench: venv
 	$(BIN)/python -m bench.run --write-doc $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .mypy_cache

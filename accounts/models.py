@@ -1,6 +1,8 @@
 import uuid
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -10,20 +12,24 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,30}$"
 DEFAULT_STATUS = "Hey there! I am using ChatApp"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str):
+    def get_by_natural_key(self, username: str | None) -> "User":
         # Usernames are unique case-insensitively, so look them up that way (admin, createsuperuser).
         return self.get(username__iexact=username)
 
-    def create_user(self, username: str, email: str, password: str | None = None, **extra):
-        user = self.model(username=username, email=self.normalize_email(email).lower(), **extra)
-        user.set_password(password)
+    def create_user(self, username: str, email: str, password: str | None = None, **extra: Any) -> "User":
+        # The hash is assigned, not set with set_password(): a new account has no sessions for
+        # Django's password_changed hook (accounts.passwords) to end, and ending them would stamp a
+        # token cut-off at creation that a token issued under a test's frozen clock never passes.
+        user = self.model(
+            username=username, email=self.normalize_email(email).lower(), password=make_password(password), **extra
+        )
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, username: str, email: str, password: str | None = None, **extra):
+    def create_superuser(self, username: str, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(username, email, password, **extra)
@@ -49,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = UserManager()
+
+    # Not a column: set by the query that loads a token's user (accounts.tokens).
+    token_revoked: bool
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"

@@ -1,11 +1,13 @@
 """Wire shapes for users and the inputs of the auth endpoints."""
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import USERNAME_PATTERN, User
 
-_USERNAME_FIELD_KW = {
+_USERNAME_FIELD_KW: dict[str, Any] = {
     "min_length": 3,
     "max_length": 30,
     "error_messages": {"invalid": "Username may contain only letters, digits, '_', '.' and '-'"},
@@ -98,4 +100,6 @@ class PasswordChangedOutput(serializers.Serializer):
 
 
 class UserListOutput(serializers.Serializer):
-    data = PublicUserSerializer(many=True)
+    # DRF's serializer metaclass moves declared fields off the class, so this field does not shadow
+    # Serializer.data at run time; the stubs cannot see that.
+    data = PublicUserSerializer(many=True)  # type: ignore[assignment]

@@ -16,10 +16,11 @@ from accounts.login_limits import (
 )
 from accounts.models import TokenBlacklist, User
 from accounts.selectors import user_find_for_login
+from accounts.signals import profile_changed
 from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
+from broadcast.groups import user_group
+from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
-from realtime.groups import user_group
-from realtime.publish import publish, publish_to_user_contacts
 from uploads.selectors import upload_get_owned
 
 INVALID_CREDENTIALS = "Invalid credentials"
@@ -102,7 +103,7 @@ def user_login(*, password: str, email: str | None = None, username: str | None 
 
 
 def _announce_profile(user: User) -> None:
-    publish_to_user_contacts(user.id, events.profile_updated(user))
+    profile_changed.send(sender=User, user=user, event=events.profile_updated(user))
 
 
 AVATAR_NOT_OWN_IMAGE = "Avatar must be the URL of an image you uploaded"

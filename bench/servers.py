@@ -85,6 +85,8 @@ def chatapp_env(app_dir: Path, db_name: str, redis_db: int, prefix: str) -> dict
         RATE_LIMIT_API="100000000/m",
         # Thousands of sockets from one address, which the per-address connection cap would refuse.
         HTTP_MAX_CONNECTIONS_PER_IP="0",
+        # One address opens every socket of the fan-out and reconnect scenarios.
+        WS_HANDSHAKES_PER_IP_PER_MINUTE="100000000",
         DJANGO_SETTINGS_MODULE="chatapp.settings",
         PYTHONPATH=str(app_dir),
     )

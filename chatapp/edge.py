@@ -18,11 +18,14 @@ import json
 import logging
 from collections.abc import Callable
 from io import BytesIO
+from typing import TypedDict
 
 from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
-from twisted.internet.protocol import Protocol
+from twisted.internet.interfaces import IDelayedCall, ITCPTransport
+from twisted.internet.protocol import Protocol, connectionDone
+from twisted.python.failure import Failure
 from twisted.web import http
 
 from chatapp import request_limits
@@ -93,6 +96,9 @@ class ConnectionCounter:
 class RefusedConnection(Protocol):
     """Answers 503 at once and closes: a connection over its address's cap costs nothing more."""
 
+    # Set by makeConnection before any callback runs: a TCP (or UNIX) socket's transport.
+    transport: ITCPTransport
+
     def connectionMade(self) -> None:
         self.transport.write(TOO_MANY_CONNECTIONS)
         self.transport.loseConnection()
@@ -130,8 +136,10 @@ class EdgeHTTPChannel(http.HTTPChannel):
     through TLS, which this server does not terminate.
     """
 
+    # Set by makeConnection before any callback runs: a TCP (or UNIX) socket's transport.
+    transport: ITCPTransport
     refused = False
-    _deadline = None
+    _deadline: IDelayedCall | None = None
     _discarded = 0
 
     def connectionMade(self) -> None:
@@ -216,7 +224,7 @@ class EdgeHTTPChannel(http.HTTPChannel):
             return
         super().rawDataReceived(data)
 
-    def connectionLost(self, reason) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_deadline()
         self.factory.connections.closed(self.transport)
         super().connectionLost(reason)
@@ -252,13 +260,19 @@ class EdgeWebSocketProtocol(WebSocketProtocol):
         super().connectionLost(reason)
 
 
+class _EdgeOptions(TypedDict):
+    head_timeout: float
+    body_timeout: float
+    connections: ConnectionCounter
+
+
 class EdgeServer(Server):
     """daphne's server, made to build the factories above: `Server.run()` creates its factories
     and starts listening in one go, so they are swapped as it assigns them."""
 
     def __init__(self, *, head_timeout: float, body_timeout: float, max_connections_per_ip: int, **options) -> None:
         super().__init__(**options)
-        self.edge_options = {
+        self.edge_options: _EdgeOptions = {
             "head_timeout": head_timeout,
             "body_timeout": body_timeout,
             "connections": ConnectionCounter(max_connections_per_ip),

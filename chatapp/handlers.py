@@ -10,15 +10,17 @@ thread of a fixed pool; the event loop only reads the body and writes the respon
 """
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
+from typing import cast
 
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.http import FileResponse, HttpResponseBase, JsonResponse
+from django.http import FileResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.urls import set_script_prefix
 
 from chatapp import request_limits
@@ -54,7 +56,7 @@ class OneHopASGIHandler(ASGIHandler):
         )
         if refusal is None:
             try:
-                body_file = await self.read_body(receive, limit=request_limits.body_limit(path))
+                body_file = await self.read_limited_body(receive, limit=request_limits.body_limit(path))
             except RequestAborted:
                 return
             except BodyTooLarge:
@@ -78,7 +80,7 @@ class OneHopASGIHandler(ASGIHandler):
         finally:
             body_file.close()
 
-    async def read_body(self, receive, *, limit: int) -> SpooledTemporaryFile:
+    async def read_limited_body(self, receive, *, limit: int) -> SpooledTemporaryFile[bytes]:
         """Django's `read_body`, refusing a body once it grows past `limit` instead of storing it."""
         body_file = SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
         received = 0
@@ -101,7 +103,7 @@ class OneHopASGIHandler(ASGIHandler):
         return body_file
 
     async def send_response(self, response: HttpResponseBase, send) -> None:
-        if not response.streaming or response.is_async:
+        if not isinstance(response, StreamingHttpResponse) or response.is_async:
             await super().send_response(response, send)
             return
         # A file (FileResponse) is read chunk by chunk in a worker thread. Django's own path would
@@ -110,7 +112,8 @@ class OneHopASGIHandler(ASGIHandler):
         headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
         loop = asyncio.get_running_loop()
-        chunks = iter(response.streaming_content)
+        # is_async is False, so the content is a synchronous iterator.
+        chunks = iter(cast(Iterator[bytes], response.streaming_content))
         while (part := await loop.run_in_executor(self.executor, next, chunks, None)) is not None:
             for chunk, _ in self.chunk_bytes(part):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -120,10 +123,14 @@ class OneHopASGIHandler(ASGIHandler):
         """What Django's WSGI handler does for a request, from request_started to response.close()."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
-        request, response = self.create_request(scope, body_file)
-        if request is not None:
-            response = self.get_response(request)
-            response._handler_class = self.__class__
+        created = self.create_request(scope, body_file)
+        if created[0] is None:
+            response = created[1]  # the 400 Django answers for a request it cannot build
+        else:
+            response = self.get_response(created[0])
+            # The sender of request_finished in response.close(), as Django's handlers set it; an
+            # attribute of every response that the stubs leave out.
+            response._handler_class = self.__class__  # type: ignore[attr-defined]
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
         if not response.streaming:

@@ -69,5 +69,10 @@ class JsonFormatter(_BaseJsonFormatter):
         kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")
         super().__init__(*args, **kwargs)
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's API name
-        return redact(super().formatException(ei))
+    # python-json-logger widens logging's return type to a list (with exc_info_as_array) and ignores
+    # the override the same way.
+    def formatException(self, ei) -> str | list[str]:  # type: ignore[override]  # noqa: N802 - logging's API name
+        formatted = super().formatException(ei)
+        if isinstance(formatted, list):
+            return [redact(line) for line in formatted]
+        return redact(formatted)

@@ -29,7 +29,7 @@ error_logger = logging.getLogger("chatapp.errors")
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _JSON_PATH_PREFIXES = ("/api/", "/health")
 _AUTH_RATE_LIMITED_PATHS = {"/api/v1/auth/register", "/api/v1/auth/login"}
-_CLIENT_ERRORS = {
+_CLIENT_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RequestDataTooBig: (413, "Request body too large"),
     TooManyFieldsSent: (400, "Too many fields or query parameters"),
     TooManyFilesSent: (400, "Too many files"),
@@ -49,7 +49,6 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get("X-Request-ID", "")
         request_id = offered if _SANE_REQUEST_ID.fullmatch(offered) else str(uuid.uuid4())
-        request.request_id = request_id
         context_token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
@@ -64,7 +63,7 @@ class RequestIdMiddleware:
                     "path": request.path,
                     "status": response.status_code,
                     "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user_id": str(user.pk) if getattr(user, "is_authenticated", False) else None,
+                    "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
                     "remote_addr": request.META.get("REMOTE_ADDR"),
                 },
             )

@@ -29,12 +29,16 @@ def client_ip(request: HttpRequest) -> str:
     X-Forwarded-For is read right to left because only the entries appended by our own proxies
     can be believed; anything to their left is whatever the client chose to send.
     """
+    return client_ip_of(request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+def client_ip_of(remote: str, forwarded: str) -> str:
+    """`client_ip` from a peer address and an X-Forwarded-For value (a WebSocket's ASGI scope)."""
     # Daphne leaves REMOTE_ADDR out when it has no peer address (a UNIX socket behind a proxy);
     # the rate limiter needs an IP to mask, so such requests share one bucket instead of a 500.
-    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"
+    remote = remote or "0.0.0.0"
     if not _is_trusted(remote):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _is_trusted(hop):

@@ -20,7 +20,9 @@ class ErrorSerializer(serializers.Serializer):
     """Every error answer of the API."""
 
     error = serializers.CharField(help_text="A message fit to show a user")
-    fields = serializers.DictField(
+    # DRF's serializer metaclass moves declared fields off the class, so this field does not shadow
+    # Serializer.fields at run time; the stubs cannot see that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="On invalid input: the messages for each field",

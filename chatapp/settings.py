@@ -128,7 +128,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "chatapp.sqlite3",
+            "NAME": str(VAR_DIR / "chatapp.sqlite3"),
             "OPTIONS": {"timeout": 20},
         }
     }
@@ -146,7 +146,7 @@ CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 86400, minimum=3)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "realtime.layers.PooledRedisChannelLayer",
+            "BACKEND": "broadcast.layers.PooledRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "chatapp"),
@@ -176,7 +176,8 @@ else:
         )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # channels' in-memory layer, except that an inbox overflow is announced (4503).
+            "BACKEND": "broadcast.layers.SignallingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY, "group_expiry": CHANNEL_GROUP_EXPIRY},
         }
     }
@@ -260,6 +261,10 @@ CSRF_TRUSTED_ORIGINS = ALLOWED_ORIGINS
 
 # WebSocket: how long a socket may stay open without authenticating (first-message auth).
 WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10, minimum=1)
+# WebSocket admission: open sockets per user on all processes together (one more is closed with
+# 4429), and handshakes per client address and minute (more are refused with HTTP 403).
+WS_MAX_SOCKETS_PER_USER = env_int("WS_MAX_SOCKETS_PER_USER", 20, minimum=1)
+WS_HANDSHAKES_PER_IP_PER_MINUTE = env_int("WS_HANDSHAKES_PER_IP_PER_MINUTE", 120, minimum=1)
 
 # Presence: how long a connection counts without being refreshed, and how often processes refresh.
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 90, minimum=2)

@@ -11,7 +11,8 @@ from rooms.selectors import direct_rooms_for_user
 @dataclass(frozen=True)
 class Conversation:
     room: Room
-    other_user: User
+    # A direct room's user columns are nullable in the schema; the pair is always set for one.
+    other_user: User | None
     last_message: Message | None
     unread_count: int
 

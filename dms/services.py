@@ -5,10 +5,10 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from broadcast.groups import user_group
+from broadcast.publish import publish, publish_many
 from chatapp.errors import BadRequest, NotFound
 from dms import events
-from realtime.groups import user_group
-from realtime.publish import publish, publish_many
 from rooms import events as room_events
 from rooms.models import Room, RoomMember
 from rooms.selectors import RoomPosition, room_get_for_user

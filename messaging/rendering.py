@@ -100,7 +100,7 @@ def slice_json(*, room_id: UUID, anchor_id: UUID, older: bool, limit: int) -> tu
         f"ORDER BY created_at {direction}, id {direction} LIMIT %s"
     )
     anchor = f", EXISTS (SELECT 1 FROM {messages} WHERE id = %s AND room_id = %s)"
-    params = [limit, anchor_id, room_id, room_id, anchor_id, room_id, limit + 1]
+    params: list[int | UUID] = [limit, anchor_id, room_id, room_id, anchor_id, room_id, limit + 1]
     with connections["default"].cursor() as cursor:
         cursor.execute(_rendered(inner, direction, anchor), params)
         rows, text, anchor_found = cursor.fetchone()

@@ -7,12 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.groups import room_group
+from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging import events
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
 from messaging.selectors import MESSAGE_NOT_FOUND
-from realtime.groups import room_group
-from realtime.publish import publish
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned

@@ -1,6 +1,6 @@
 """The WebSocket endpoint: authenticate, parse each frame, call the same services as REST, relay.
 
-Group events arrive already encoded (realtime.publish), so relaying one is a single `send` with no
+Group events arrive already encoded (broadcast.publish), so relaying one is a single `send` with no
 JSON work and no database access.
 """
 
@@ -20,17 +20,18 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
+from broadcast.frames import write_frame
+from broadcast.groups import room_group, user_group
+from broadcast.publish import encode_event, send_now_async
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime import events
-from realtime.frames import write_frame
-from realtime.groups import room_group, user_group
+from realtime.admission import client_address, handshake_count, origin_refusal
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
-from realtime.publish import encode_event, send_now_async
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from rooms import events as room_events
@@ -45,11 +46,12 @@ WEBSOCKET_PROTOCOL_SCOPE_KEY = "chatapp.websocket_protocol"
 # Events for this socket were lost: reconnect, then `resume` (1012 is not available: autobahn only
 # lets applications close with 1000 or 3000-4999).
 CLOSE_EVENTS_LOST = 4503
+# The user already has WS_MAX_SOCKETS_PER_USER sockets open (on any server process).
+CLOSE_TOO_MANY_SOCKETS = 4429
 MAX_FRAME_BYTES = 64 * 1024
 # Token bucket per socket: 20 frames/s sustained, bursts of up to 40.
 FRAME_RATE_PER_SECOND = 20.0
 FRAME_BURST = 40.0
-TYPING_MIN_INTERVAL = 1.0
 REPLAY_DEDUPE_SECONDS = 30.0
 # Events sent to user/room groups that steer the consumer instead of reaching the client.
 _INTERNAL_EVENTS = {"session_revoked", "room_subscribe", "room_unsubscribe"}
@@ -91,15 +93,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.bucket = FRAME_BURST
         self.bucket_at = time.monotonic()
         self.slow_down_sent_at = 0.0
-        self.typing_sent_at: dict[str, float] = {}
+        # Rooms this socket sent `join_room` for (and has not left since): a repeat announces nothing.
+        self.joined_room_ids: set[str] = set()
         self.replayed_message_ids: set[str] = set()
         self.replayed_until = 0.0
         # Group events that reach this socket while a `resume` is replaying, sent after it.
         self.held_during_resume: deque[tuple[dict, bytes | None]] | None = None
 
         headers = dict(self.scope.get("headers", []))
-        origin = headers.get(b"origin")
-        if origin is not None and origin.decode("latin-1") not in settings.ALLOWED_ORIGINS:
+        if not await self._admit_handshake(headers):
             await self.close()  # before accept: the handshake is refused with 403
             return
         if is_shutting_down():
@@ -116,6 +118,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await self.send(text_data=_ENCODED_AUTH_REQUIRED)
             self.auth_deadline = asyncio.ensure_future(self._expire_unauthenticated())
+
+    async def _admit_handshake(self, headers: dict[bytes, bytes]) -> bool:
+        origin = headers.get(b"origin", b"").decode("latin-1") or None
+        refusal = origin_refusal(self.scope)
+        quiet = False
+        if refusal is None:
+            count, limit = await handshake_count(self.scope), settings.WS_HANDSHAKES_PER_IP_PER_MINUTE
+            if count > limit:
+                refusal = "too many handshakes from this address (WS_HANDSHAKES_PER_IP_PER_MINUTE)"
+                quiet = count > limit + 1  # logged once per address and minute, not per attempt
+        if refusal is None:
+            return True
+        if not quiet:
+            logger.warning(
+                "websocket handshake refused",
+                extra={"origin": origin, "reason": refusal, "client": client_address(self.scope)},
+            )
+        return False
 
     async def _expire_unauthenticated(self) -> None:
         await asyncio.sleep(settings.WS_AUTH_TIMEOUT_SECONDS)
@@ -151,16 +171,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
         self.member_room_ids = {str(position.room_id) for position in positions}
         try:
-            await self.hub.register(self)
-            await self.hub.subscribe(user_group(self.user_key), self)
-            for position in positions:
-                await self._subscribe(str(position.room_id), position)
-            await self.send_event(events.connected(self.user))
+            # The user's connections are counted with this one added, in one Redis transaction:
+            # of sockets opening together exactly the allowance gets in, before any subscribes.
             transition = await get_presence().connect(self.user_key, self.connection_id)
+            admitted = transition.connections <= settings.WS_MAX_SOCKETS_PER_USER
+            if admitted:
+                await self.hub.register(self)
+                await self.hub.subscribe(user_group(self.user_key), self)
+                for position in positions:
+                    await self._subscribe(str(position.room_id), position)
+                await self.send_event(events.connected(self.user))
         except RedisError as error:
             # Redis is away: this socket could not hear its rooms. The client retries and resumes.
             logger.warning("websocket refused while redis is unavailable", extra={"error": str(error)})
             await self.close(code=CLOSE_EVENTS_LOST)
+            return
+        if not admitted:
+            # `disconnect` takes this connection's presence entry back.
+            await self.send_event(events.error("Too many connections for this user"))
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
@@ -263,7 +292,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
         await self._subscribe(room_id)
-        await send_now_async(room_group(room_id), room_events.user_joined(room_id, self.user))
+        if room_id in self.joined_room_ids:
+            return  # joined already by this socket: nothing changed, nothing to announce
+        self.joined_room_ids.add(room_id)
+        await self._announce("user_joined", room_id, room_events.user_joined(room_id, self.user))
 
     async def on_leave_room(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
@@ -271,24 +303,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Unsubscribe first (the hub drops this socket at once, before any await) and confirm
         # directly: this socket hears it exactly once, everyone else through the hub.
         await self._unsubscribe(room_id)
+        self.joined_room_ids.discard(room_id)
         left = room_events.user_left(room_id, self.user)
         await self.send_event(left)
-        await send_now_async(room_group(room_id), left)
+        await self._announce("user_left", room_id, left)
 
     async def on_typing(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        now = time.monotonic()
-        if now - self.typing_sent_at.get(room_id, 0.0) < TYPING_MIN_INTERVAL:
-            return
-        self.typing_sent_at[room_id] = now
-        await send_now_async(room_group(room_id), events.typing(room_id, self.user), skip_user=self.user_key)
+        await self._announce("typing", room_id, events.typing(room_id, self.user), skip_user=self.user_key)
 
     async def on_stop_typing(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        self.typing_sent_at.pop(room_id, None)
-        await send_now_async(room_group(room_id), events.stop_typing(room_id, self.user), skip_user=self.user_key)
+        await self._announce("stop_typing", room_id, events.stop_typing(room_id, self.user), skip_user=self.user_key)
+
+    async def _announce(self, kind: str, room_id: str, event: dict, *, skip_user: str | None = None) -> None:
+        """Sends an ephemeral event to the room, within the user's allowance for that room.
+
+        The allowance is per user and room, not per socket: a user's other sockets in this
+        process share it (realtime.admission.EphemeralThrottle).
+        """
+        if self.hub.ephemeral.allow(kind, self.user_key, room_id):
+            await send_now_async(room_group(room_id), event, skip_user=skip_user)
 
     async def on_send_message(self, payload: dict) -> None:
         message_event, created = await _in_thread(_send_message)(self.user, payload)

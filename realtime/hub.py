@@ -21,10 +21,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from realtime.frames import text_frame
-from realtime.groups import room_id_of_group
+from broadcast.frames import text_frame
+from broadcast.groups import room_id_of_group
+from broadcast.layers import EVENTS_DROPPED_TYPE
+from broadcast.publish import relay_message
+from realtime.admission import EPHEMERAL_MIN_INTERVAL_SECONDS, EphemeralThrottle
 from realtime.presence import get_presence
-from realtime.publish import relay_message
 from realtime.selectors import room_messages_after
 
 if TYPE_CHECKING:
@@ -71,12 +73,14 @@ class Hub:
         # Groups whose gap is being read from the database (the value tells one read from the next).
         self.filling: dict[str, object] = {}
         self.delivering = asyncio.Lock()
+        # Typing and join/leave announcements per user and room, shared by the user's sockets here.
+        self.ephemeral = EphemeralThrottle(EPHEMERAL_MIN_INTERVAL_SECONDS)
 
     async def _ensure_running(self) -> None:
         if self.channel is None:
             self.channel = await self.layer.new_channel(prefix="hub.")
-            self.reader = asyncio.ensure_future(self._read())
-            self.maintenance = asyncio.ensure_future(self._maintain())
+            self.reader = asyncio.ensure_future(self._read(self.channel))
+            self.maintenance = asyncio.ensure_future(self._maintain(self.channel))
 
     async def register(self, socket: LiveSocket) -> None:
         await self._ensure_running()
@@ -124,21 +128,41 @@ class Hub:
                     # after an outage the hub rejoins only the groups it still has sockets for.
                     logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
 
-    async def _read(self) -> None:
-        while True:
+    async def _read(self, channel: str) -> None:
+        """Receives this hub's events on `channel` for as long as the hub uses that channel.
+
+        `_stop` cancels the reader, but a cancellation can be lost: on Python 3.11,
+        `asyncio.wait_for` (redis-py's socket timeouts) returns the result instead of raising
+        when the awaited call finishes in the same loop turn as the cancel. A reader that survived
+        its hub used to receive on `self.channel` (then None): every receive failed name
+        validation, was taken for a Redis outage and "recovered" every 0.2 s, closing any socket
+        that connected meanwhile. The reader is bound to its own channel and stops once the hub
+        no longer uses it.
+        """
+        while self.channel == channel:
             try:
-                message = await self.layer.receive(self.channel)
-            except Exception as error:
-                logger.warning("hub lost the channel layer", extra={"error": str(error)})
-                await self._recover_from_layer_outage()
+                message = await self.layer.receive(channel)
+            except TypeError:
+                # channels' layers raise TypeError for a channel name they refuse: a bug here, not
+                # Redis going away. Rejoining groups and closing every socket would fix nothing.
+                logger.exception("hub could not receive on its channel", extra={"channel": channel})
+                await asyncio.sleep(0.2)  # a fault that repeats must not spin the loop
                 continue
+            except Exception as error:
+                if self.channel != channel:
+                    return  # the hub stopped while this receive was failing
+                logger.warning("hub lost the channel layer", extra={"error": str(error)})
+                await self._recover_from_layer_outage(channel)
+                continue
+            if self.channel != channel:
+                return
             try:
                 await self._dispatch(message)
             except Exception as error:
                 # One broken event must not stop delivery to everyone else in this process.
                 logger.exception("hub dispatch failed", extra={"error": str(error)})
 
-    async def _recover_from_layer_outage(self) -> None:
+    async def _recover_from_layer_outage(self, channel: str) -> None:
         """Waits for Redis, rejoins every group, then closes every local socket (4503).
 
         A restarted Redis has forgotten the group memberships, and events published during the
@@ -148,16 +172,20 @@ class Hub:
         delay = 0.2
         while True:
             await asyncio.sleep(delay)
+            if self.channel != channel:
+                return  # the hub stopped meanwhile: there is nothing to rejoin or close
             try:
                 if hasattr(self.layer, "close_pools"):
                     # Pooled connections from before a Redis restart would each fail once more.
                     await self.layer.close_pools()
                 for group in list(self.members):
-                    await self.layer.group_add(group, self.channel)
+                    await self.layer.group_add(group, channel)
                 break
             except Exception as error:
                 logger.warning("hub waiting for the channel layer", extra={"error": str(error)})
                 delay = min(delay * 2, 5.0)
+        if self.channel != channel:
+            return  # stopped (and perhaps restarted on a new channel) while rejoining
         logger.info("hub rejoined the channel layer", extra={"groups": len(self.members), "sockets": len(self.sockets)})
         await self._events_lost()
 
@@ -174,9 +202,13 @@ class Hub:
             await socket.events_dropped()
 
     async def _dispatch(self, message: dict) -> None:
-        if message.get("type") == "events.dropped":
-            # The process inbox overflowed (realtime.layers).
-            await self._events_lost()
+        if message.get("type") == EVENTS_DROPPED_TYPE:
+            # An inbox overflowed (broadcast.layers): in Redis, an event of one group could not be
+            # queued; in this process's receive buffer, any number of events.
+            if message.get("group"):
+                await self._drop_group(message["group"], reason="an event could not be queued")
+            else:
+                await self._events_lost()
             return
         group = message.get("group", "")
         if group not in self.members:
@@ -281,8 +313,8 @@ class Hub:
             group=group, room_id=room_id, after_id=after_id, first_seq=due, count=count
         )
 
-    async def _drop_group(self, group: str) -> None:
-        logger.warning("hub closes a room's sockets: a gap in its messages", extra={"group": group})
+    async def _drop_group(self, group: str, *, reason: str = "a gap in its messages") -> None:
+        logger.warning("hub closes a group's sockets so their clients resume", extra={"group": group, "reason": reason})
         self._forget_order(group)
         for socket in list(self.members.get(group, ())):
             await socket.events_dropped()
@@ -300,17 +332,21 @@ class Hub:
         self.last_message_id.pop(group, None)
         self.filling.pop(group, None)
 
-    async def _maintain(self) -> None:
-        """Renew group memberships and this process's presence; sweep users of dead processes."""
+    async def _maintain(self, channel: str) -> None:
+        """Renew group memberships and this process's presence; sweep users of dead processes.
+
+        Bound to its channel like `_read`, for the same reason (a lost cancellation)."""
         from realtime.services import presence_mark_offline
 
         presence = get_presence()
         period = min(settings.PRESENCE_REFRESH_SECONDS, max(1, settings.CHANNEL_GROUP_EXPIRY // 3))
         while True:
             await asyncio.sleep(period)
+            if self.channel != channel:
+                return
             try:
                 for group in list(self.members):
-                    await self.layer.group_add(group, self.channel)
+                    await self.layer.group_add(group, channel)
                 await presence.refresh([(s.user_key, s.connection_id) for s in list(self.sockets) if s.user_key])
                 for user_id in await presence.sweep():
                     await database_sync_to_async(presence_mark_offline)(user_id=user_id)

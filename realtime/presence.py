@@ -33,6 +33,7 @@ class Transition:
     """What a connect/disconnect did to the user's presence."""
 
     changed: bool  # True: first connection opened, or last connection closed
+    connections: int = 0  # the user's live connections after the change, on every process
 
 
 class RedisPresence:
@@ -65,7 +66,7 @@ class RedisPresence:
             pipe.sadd(_ONLINE_USERS_KEY, user_id)
             pipe.expire(key, PRESENCE_TTL_SECONDS * 2)
             _, _, count, _, _ = await pipe.execute()
-        return Transition(changed=count == 1)
+        return Transition(changed=count == 1, connections=count)
 
     async def disconnect(self, user_id: str, connection_id: str) -> Transition:
         now = time.time()
@@ -120,7 +121,7 @@ class LocalPresence:
     async def connect(self, user_id: str, connection_id: str) -> Transition:
         live = self._live(user_id)
         live[connection_id] = time.time() + PRESENCE_TTL_SECONDS
-        return Transition(changed=len(live) == 1)
+        return Transition(changed=len(live) == 1, connections=len(live))
 
     async def disconnect(self, user_id: str, connection_id: str) -> Transition:
         live = self._live(user_id)

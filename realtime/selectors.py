@@ -10,12 +10,12 @@ from functools import reduce
 from django.db.models import Q
 
 from accounts.models import User
+from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
 from messaging import events as message_events
 from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first
-from realtime.publish import encode_event
 from rooms.selectors import room_positions_for_user
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
@@ -110,14 +110,16 @@ def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
     }
     replay = ResumeReplay(room_ids=list(wanted), budget=RESUME_MAX_EVENTS)
     anchored: list[_RoomReplay] = []
+    changes_since: list[Q] = []
     for room_id, last_id in wanted.items():
         if last_id is None:
             if newest_ids[room_id] is not None:  # an empty room has nothing to replay
                 replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=None, after=None))
             continue
-        anchor_room_id, anchor_at = anchors.get(last_id, (None, None))
-        if anchor_room_id != room_id:
+        anchor = anchors.get(last_id)
+        if anchor is None or anchor[0] != room_id:
             raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
+        anchor_at = anchor[1]
         room = _RoomReplay(
             room_id=room_id,
             anchor_at=anchor_at,
@@ -126,11 +128,10 @@ def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
         )
         replay.pending.append(room)
         anchored.append(room)
+        changes_since.append(_changed(room_id, anchor_at))
     if anchored:
         # One query for every room's changes, instead of one per room; most have none.
-        changed = Message.objects.filter(
-            reduce(operator.or_, (_changed(room.room_id, room.anchor_at) for room in anchored))
-        )
+        changed = Message.objects.filter(reduce(operator.or_, changes_since))
         with_changes = {str(room_id) for room_id in changed.values_list("room_id", flat=True).distinct()}
         for room in anchored:
             room.changes_left = room.room_id in with_changes
@@ -167,6 +168,8 @@ def _read_messages(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
 
 
 def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
+    # Only a room with an anchor has changes to read: changes_left is set for those alone.
+    assert room.anchor_at is not None
     rows = list(
         Message.objects.filter(_changed(room.room_id, room.anchor_at), _after("updated_at", room.changes_after))
         .select_related(*MESSAGE_RELATED)
@@ -239,8 +242,9 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
     Sends to a room are timestamped under its row lock, so (created_at, id) is commit order: the
     same order `resume` replays in. Used by the hub to fill a gap whose announcements are late.
     """
+    room_uuid = room_id if isinstance(room_id, uuid.UUID) else uuid.UUID(room_id)
     if after_id is None:
-        messages = messages_first(room_id=room_id, limit=count)
+        messages = messages_first(room_id=room_uuid, limit=count)
     else:
-        messages = messages_after(room_id=room_id, after_id=after_id, limit=count).items
+        messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
     return [message_events.new_message(message) for message in messages]

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.groups import room_group
+from broadcast.publish import publish_many
 from realtime import events
-from realtime.groups import room_group
-from realtime.publish import publish_many
 from rooms.selectors import room_ids_for_presence
 
 

@@ -1,8 +1,12 @@
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from messaging.models import Message
 
 
 class Room(models.Model):
@@ -32,6 +36,12 @@ class Room(models.Model):
     message_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not columns: set by rooms.selectors (and room_create) on the rooms they return, for the serializers.
+    member_count: int
+    unread_count: int
+    last_message: "Message | None"
+    my_membership: "RoomMember | None"
 
     class Meta:
         constraints = [

@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -43,7 +54,9 @@ def room_list_public(*, page: int, limit: int) -> Page:
     rooms = (
         Room.objects.filter(type=Room.Type.PUBLIC)
         .select_related("created_by")
-        .annotate(member_count=_member_count("pk"))
+        # Room declares member_count for the rooms built without this query; the plugin takes that
+        # for a field, but Django only refuses annotations that collide with real fields.
+        .annotate(member_count=_member_count("pk"))  # type: ignore[no-redef]
         .order_by(_activity().desc(), "-id")
     )
     return paginate(rooms, page=page, limit=limit)
@@ -56,7 +69,9 @@ def room_get_for_user(*, room_id: UUID, user: User) -> Room:
     """
     room = (
         Room.objects.select_related("created_by")
-        .annotate(member_count=_member_count("pk"))
+        # Room declares member_count for the rooms built without this query; the plugin takes that
+        # for a field, but Django only refuses annotations that collide with real fields.
+        .annotate(member_count=_member_count("pk"))  # type: ignore[no-redef]
         .prefetch_related(
             Prefetch("memberships", queryset=RoomMember.objects.select_related("user").order_by("joined_at", "id"))
         )
@@ -85,7 +100,7 @@ def room_get_with_membership(*, room_id: UUID, user: User, lock: bool = False) -
     return room, membership
 
 
-def _columns(model: type, alias: str) -> tuple[list[str], str]:
+def _columns(model: type[Model], alias: str) -> tuple[list[str], str]:
     fields = model._meta.concrete_fields
     return [f.attname for f in fields], ", ".join(f'{alias}."{f.column}"' for f in fields)
 
@@ -241,9 +256,9 @@ def _memberships_with_activity(*, user: User) -> QuerySet:
     )
 
 
-def _rooms_with_activity(memberships: QuerySet) -> list[Room]:
+def _rooms_with_activity(query: QuerySet) -> list[Room]:
     """Runs the membership query and one more for the last messages; sets the counts on each room."""
-    memberships = list(memberships)
+    memberships = list(query)
     last_ids = [m.last_message_id for m in memberships if m.last_message_id]
     last_messages = {m.id: m for m in Message.objects.select_related(*MESSAGE_RELATED).filter(id__in=last_ids)}
     rooms = []

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.groups import room_group, user_group
+from broadcast.publish import publish, publish_many
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from realtime.groups import room_group, user_group
-from realtime.publish import publish
 from rooms import events
 from rooms.models import Room, RoomMember
 from rooms.selectors import (
@@ -18,6 +18,7 @@ from rooms.selectors import (
     parse_id,
     room_get_member,
     room_get_with_membership,
+    room_ids_for_user,
     room_position,
 )
 
@@ -171,3 +172,12 @@ def room_mark_read(*, room_id: UUID | str, user: User, now: datetime | None = No
     RoomMember.objects.filter(pk=membership.pk).update(read_at=read_at)
     publish(room_group(room.id), events.messages_read(room.id, user.id, read_at))
     return read_at
+
+
+def member_profile_publish(*, user: User, event: dict, **_signal: object) -> None:
+    """Sends a user's changed profile to their own sockets and to every room they belong to.
+
+    Connected to `accounts.signals.profile_changed` (rooms.apps): accounts cannot look up rooms.
+    """
+    groups = [user_group(user.id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user.id))]
+    publish_many(groups, event)

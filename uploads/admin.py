@@ -63,7 +63,7 @@ class UploadAdmin(admin.ModelAdmin):
         _delete_files(names)
 
 
-def _delete_files(names: list[str]) -> None:
+def _delete_files(names: list[str | None]) -> None:
     for name in names:
         if name:
             default_storage.delete(name)

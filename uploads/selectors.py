@@ -3,10 +3,10 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.http.request import split_domain_port, validate_host
 
-from accounts.models import User
 from uploads.models import Upload
 
 
@@ -26,7 +26,7 @@ def _stored_name(url: str) -> str | None:
     return name or None
 
 
-def upload_get_owned(*, owner: User, url: str, for_update: bool = False) -> Upload | None:
+def upload_get_owned(*, owner: AbstractBaseUser, url: str, for_update: bool = False) -> Upload | None:
     """The upload a `/media/...` URL points at, if `owner` uploaded it; else None.
 
     `for_update` locks the row, so `upload_cleanup` cannot delete it while the caller references it.
@@ -34,7 +34,7 @@ def upload_get_owned(*, owner: User, url: str, for_update: bool = False) -> Uplo
     name = _stored_name(url)
     if name is None:
         return None
-    uploads = Upload.objects.filter(owner=owner, file=name)
+    uploads = Upload.objects.filter(owner_id=owner.pk, file=name)
     if for_update:
         uploads = uploads.select_for_update()
     return uploads.first()

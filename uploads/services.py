@@ -5,13 +5,14 @@ import secrets
 from datetime import datetime
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from accounts.models import User
 from uploads.images import process_image
 from uploads.models import Upload
 from uploads.validation import check_upload
@@ -26,7 +27,7 @@ def _random_name(extension: str, suffix: str = "") -> str:
     return f"{UPLOAD_DIR}/{secrets.token_hex(16)}{suffix}.{extension}"
 
 
-def upload_create(*, owner: User, file: UploadedFile) -> Upload:
+def upload_create(*, owner: AbstractBaseUser, file: UploadedFile) -> Upload:
     """Checks and stores an uploaded file under a random name and records who uploaded it."""
     checked = check_upload(file)
     extension = "jpg" if checked.extension == "jpeg" else checked.extension
@@ -62,7 +63,9 @@ def upload_create(*, owner: User, file: UploadedFile) -> Upload:
 
 def _referenced(queryset):
     """Annotates whether a message or an avatar still points at each upload."""
-    avatar_refs = User.objects.filter(avatar__endswith=OuterRef("file"))
+    # The user model through Django's indirection: accounts (which checks avatars against uploads)
+    # sits above this app.
+    avatar_refs = get_user_model().objects.filter(avatar__endswith=OuterRef("file"))
     queryset = queryset.annotate(_in_avatar=Exists(avatar_refs))
     condition = Q(_in_avatar=True)
     try:

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from realtime.groups import user_group
+from broadcast.groups import user_group
 from rooms.models import Room, RoomMember
 
 pytestmark = pytest.mark.django_db

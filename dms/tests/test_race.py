@@ -6,10 +6,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from broadcast.groups import room_group, user_group
 from dms.services import dm_get_or_create
 from messaging.models import Message
 from messaging.services import message_send
-from realtime.groups import room_group, user_group
 from rooms.models import Room, RoomMember
 
 pytestmark = pytest.mark.django_db(transaction=True)

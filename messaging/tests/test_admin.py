@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
+from broadcast.groups import room_group
 from messaging.models import Message
-from realtime.groups import room_group
 from rooms.models import Room
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from broadcast.groups import room_group
 from messaging.models import Message
-from realtime.groups import room_group
 from rooms.models import RoomMember
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from broadcast.groups import room_group
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging.models import Message
 from messaging.serializers import MessageSerializer
 from messaging.services import message_delete, message_delete_by_staff, message_edit, message_send
-from realtime.groups import room_group
 from rooms.models import RoomMember
 
 pytestmark = pytest.mark.django_db

@@ -84,6 +84,10 @@ def start_server(tmp_path: Path, *, embedded: bool = False, **extra_env: str) ->
         "RATE_LIMIT_API": "10000/m",
         # Storms of hundreds of sockets from 127.0.0.1; the cap has its own tests (chatapp/tests/test_edge.py).
         "HTTP_MAX_CONNECTIONS_PER_IP": "0",
+        # Hundreds of sockets from one address, up to 20 per user with reconnects on top; the
+        # WebSocket admission limits have their own tests (realtime/tests/test_admission.py).
+        "WS_HANDSHAKES_PER_IP_PER_MINUTE": "100000",
+        "WS_MAX_SOCKETS_PER_USER": "1000",
         "SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1
         **extra_env,
     }

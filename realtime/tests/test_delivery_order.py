@@ -15,14 +15,14 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from accounts.models import User
+from broadcast.groups import room_group
+from broadcast.layers import EVENTS_DROPPED
+from broadcast.publish import relay_message
 from messaging import events as message_events
 from messaging.models import Message
 from messaging.services import message_send
 from realtime import events
-from realtime.groups import room_group
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
-from realtime.layers import EVENTS_DROPPED
-from realtime.publish import relay_message
 from rooms.services import room_create, room_join
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +52,7 @@ async def room_with_messages(ws_connect, count: int, sockets: int = 1) -> tuple[
 
 
 async def announce(room_id: str, message: Message, seq: int) -> None:
-    """What `publish` sends for `message` after its commit (realtime.publish.send_now)."""
+    """What `publish` sends for `message` after its commit (broadcast.publish.send_now)."""
     event = await database_sync_to_async(message_events.new_message)(message)
     await get_channel_layer().group_send(room_group(room_id), relay_message(room_group(room_id), event, seq=seq))
 

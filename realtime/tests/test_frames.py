@@ -2,7 +2,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from realtime.frames import text_frame
+from broadcast.frames import text_frame
 
 
 def parse(data: bytes) -> Frame:

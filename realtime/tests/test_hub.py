@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
-from realtime.groups import room_group, user_group
+from broadcast.groups import room_group, user_group
 from realtime.hub import get_hub
 from realtime.presence import get_presence
 from rooms.services import room_create, room_join
@@ -60,7 +60,7 @@ async def test_a_socket_open_longer_than_the_group_expiry_still_receives(ws_conn
 def announced(room_id, seq: int, content: str) -> dict:
     import uuid
 
-    from realtime.publish import relay_message
+    from broadcast.publish import relay_message
 
     event = {"type": "new_message", "payload": {"id": str(uuid.uuid4()), "room_id": str(room_id), "content": content}}
     return relay_message(room_group(room_id), event, seq=seq)
@@ -142,3 +142,62 @@ async def test_the_hub_stopping_twice_at_once_leaves_every_group_once(ws_connect
     await asyncio.gather(hub._stop(), hub._stop())
     assert hub.channel is None and hub.members == {}
     assert await group_size(room_group(room.id)) == 0
+
+
+async def test_a_reader_that_outlives_its_hub_does_not_close_the_next_sockets(ws_connect, monkeypatch, caplog):
+    """On Python 3.11 `asyncio.wait_for` (redis-py's socket timeouts) swallows a cancellation that
+    lands in the loop turn its inner call finishes in, so the stopped hub's reader can live on. It
+    used to receive on the hub's channel, then None: every receive failed channel-name validation
+    ("Channel name must be a valid unicode string with length < 100"), was taken for a Redis
+    outage, "recovered" every 0.2 s and closed every socket that connected meanwhile (4503)."""
+    room, (alice, bob) = await room_with_members(2)
+    hub = get_hub()
+    real_receive = hub.layer.receive
+    in_flight: list[asyncio.Future] = []
+
+    async def receive_with_a_redis_command_in_flight(channel):
+        if in_flight:
+            return await real_receive(channel)
+        in_flight.append(asyncio.get_running_loop().create_future())
+        # As redis-py pops the next event off the inbox: it comes back although the hub stopped.
+        return await asyncio.wait_for(in_flight[0], 10)
+
+    monkeypatch.setattr(hub.layer, "receive", receive_with_a_redis_command_in_flight)
+    alice_socket = await ws_connect(alice)
+    # The pop completes in the same loop turn as the hub stops.
+    in_flight[0].set_result(announced(room.id, 1, "popped as the hub stopped"))
+    await hub._stop()
+    await alice_socket.close()
+    bob_socket = await ws_connect(bob)
+    assert await bob_socket.receive_none_of_type("never", timeout=1.0), "the new socket stays open"
+    assert "hub lost the channel layer" not in caplog.text
+    await bob_socket.send("send_message", {"room_id": str(room.id), "content": "heard"})
+    assert (await bob_socket.receive_type("new_message"))["payload"]["content"] == "heard"
+
+
+async def test_a_channel_name_the_layer_refuses_is_not_taken_for_a_redis_outage(ws_connect, monkeypatch, caplog):
+    """A name-validation error is a bug to log, not Redis going away: nothing is rejoined and no
+    socket is closed (an outage closes every socket with 4503)."""
+    room, (alice,) = await room_with_members(1)
+    hub = get_hub()
+    real_receive = hub.layer.receive
+    refused: list[str] = []
+
+    async def receive_refusing_once(channel):
+        if not refused:
+            refused.append(channel)
+            hub.layer.require_valid_channel_name("hub.name with spaces!")  # raises the layer's TypeError
+        return await real_receive(channel)
+
+    monkeypatch.setattr(hub.layer, "receive", receive_refusing_once)
+    client = await ws_connect(alice)
+    deadline = asyncio.get_running_loop().time() + 3
+    while not refused:
+        assert asyncio.get_running_loop().time() < deadline, "the hub never received"
+        await asyncio.sleep(0.02)
+    # An outage would close every socket 0.2 s after the failed receive.
+    assert await client.receive_none_of_type("never", timeout=0.5), "the socket stays open"
+    await client.send("send_message", {"room_id": str(room.id), "content": "still delivered"})
+    assert (await client.receive_type("new_message"))["payload"]["content"] == "still delivered"
+    assert "hub lost the channel layer" not in caplog.text
+    assert "hub could not receive on its channel" in caplog.text

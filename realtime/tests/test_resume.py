@@ -16,10 +16,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tokens import token_issue
+from broadcast.groups import room_group
+from broadcast.publish import relay_message
 from messaging.models import Message
 from realtime import events, selectors
-from realtime.groups import room_group
-from realtime.publish import relay_message
 from realtime.tests.test_delivery_order import announce, room_with_messages
 from rooms.services import room_create, room_join
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from broadcast.groups import room_group, user_group
 from messaging.models import Message
-from realtime.groups import room_group, user_group
 from rooms.models import Room, RoomMember
 
 pytestmark = pytest.mark.django_db

@@ -82,10 +82,12 @@ export const api = {
   /** Changes the password and switches to the fresh token it returns (every older one is revoked). */
   changePassword: (current_password, new_password) =>
     whileChangingToken(
-      request("PATCH", "/auth/password", { current_password, new_password }, { redirectOn401: false }).then((result) => {
-        if (result.token) setToken(result.token);
-        return result;
-      }),
+      request("PATCH", "/auth/password", { current_password, new_password }, { redirectOn401: false }).then(
+        (result) => {
+          if (result.token) setToken(result.token);
+          return result;
+        },
+      ),
     ),
   searchUsers: (term, opts) => request("GET", `/users/search${q({ q: term })}`, undefined, opts),
 

@@ -50,7 +50,11 @@ export class Conversation {
         this.settle(existing, message);
         return "updated";
       }
-      if (message.updated_at && existing.updated_at === message.updated_at && existing.is_deleted === message.is_deleted)
+      if (
+        message.updated_at &&
+        existing.updated_at === message.updated_at &&
+        existing.is_deleted === message.is_deleted
+      )
         return null;
       Object.assign(existing, message);
       return "updated";
@@ -108,4 +112,3 @@ export class Conversation {
     return null;
   }
 }
-

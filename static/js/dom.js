@@ -114,7 +114,7 @@ export function toast(message, kind = "info") {
 /** Shows API field errors under the inputs of a form (elements with data-field-error="name ..."). */
 export function showFieldErrors(form, error) {
   clearErrors(form);
-  const fields = (error && error.fields) || {};
+  const fields = error?.fields || {};
   let placed = false;
   for (const holder of form.querySelectorAll("[data-field-error]")) {
     const names = holder.dataset.fieldError.split(" ");

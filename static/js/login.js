@@ -62,6 +62,10 @@ $("#form-signin").addEventListener("submit", (e) => {
 $("#form-register").addEventListener("submit", (e) => {
   e.preventDefault();
   submit(e.target, () =>
-    api.register({ username: $("#reg-username").value.trim(), email: $("#reg-email").value.trim(), password: $("#reg-password").value }),
+    api.register({
+      username: $("#reg-username").value.trim(),
+      email: $("#reg-email").value.trim(),
+      password: $("#reg-password").value,
+    }),
   );
 });

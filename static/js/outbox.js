@@ -64,7 +64,12 @@ export class Outbox {
     if (!message.pending) return; // already confirmed by its echo
     const payload = { content: message.content, type: message.type, client_msg_id: message.client_msg_id };
     if (message.reply_to_id) payload.reply_to_id = message.reply_to_id;
-    if (message.file_url) Object.assign(payload, { file_url: message.file_url, file_name: message.file_name, file_size: message.file_size });
+    if (message.file_url)
+      Object.assign(payload, {
+        file_url: message.file_url,
+        file_name: message.file_name,
+        file_size: message.file_size,
+      });
     try {
       this.store.applyMessage(await api.sendMessage(message.room_id, payload));
     } catch (error) {

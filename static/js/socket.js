@@ -23,7 +23,11 @@ function timings() {
 /** "refused" when the server answers plain HTTP but did not take the socket, else "unreachable". */
 async function probeRefusal() {
   try {
-    const response = await fetch("/health", { cache: "no-store", credentials: "omit", signal: AbortSignal.timeout(5000) });
+    const response = await fetch("/health", {
+      cache: "no-store",
+      credentials: "omit",
+      signal: AbortSignal.timeout(5000),
+    });
     return response.ok ? "refused" : "unreachable";
   } catch {
     return "unreachable";

@@ -3,7 +3,7 @@
 
 import { Conversation } from "./conversation.js";
 
-export { compareMessages, Conversation, timeKey } from "./conversation.js";
+export { Conversation, compareMessages, timeKey } from "./conversation.js";
 export const EDIT_WINDOW_MS = 3 * 60 * 1000;
 
 export class Store extends EventTarget {
@@ -42,7 +42,12 @@ export class Store extends EventTarget {
     for (const dm of dms) {
       const rid = dm.room?.id;
       if (rid && !this.rooms.has(rid)) {
-        this.rooms.set(rid, { ...dm.room, other_user: dm.other_user, last_message: dm.last_message, unread_count: dm.unread_count });
+        this.rooms.set(rid, {
+          ...dm.room,
+          other_user: dm.other_user,
+          last_message: dm.last_message,
+          unread_count: dm.unread_count,
+        });
       }
       if (dm.other_user) this.presence.set(dm.other_user.id, Boolean(dm.other_user.is_online));
     }
@@ -97,9 +102,11 @@ export class Store extends EventTarget {
       // here let a later deletion take its message back off the count.
       if (live && change === "added" && countsAsUnread(message, this.me) && !this.isVisible(message.room_id)) {
         room.unread_count = (room.unread_count || 0) + 1;
-        (room.unreadIds ||= new Set()).add(message.id);
+        room.unreadIds ||= new Set();
+        room.unreadIds.add(message.id);
       }
-      if (message.is_deleted && room.unreadIds?.delete(message.id)) room.unread_count = Math.max(0, (room.unread_count || 0) - 1);
+      if (message.is_deleted && room.unreadIds?.delete(message.id))
+        room.unread_count = Math.max(0, (room.unread_count || 0) - 1);
     }
     if (change && !quiet) this.emit("message", { roomId: message.room_id, message, change });
     if (room) this.emit("rooms");

@@ -76,6 +76,7 @@ def chat_server() -> Iterator[str]:
         "ALLOWED_ORIGINS": base_url,
         "RATE_LIMIT_AUTH": "1000/m",
         "RATE_LIMIT_API": "100000/m",
+        "WS_HANDSHAKES_PER_IP_PER_MINUTE": "100000",
         "LOG_LEVEL": "WARNING",
         # Plain HTTP on 127.0.0.1: no redirect to https, cookies allowed without TLS.
         "SECURE_SSL_REDIRECT": "false",

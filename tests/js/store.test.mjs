@@ -8,13 +8,26 @@ const { Store } = await import("../../static/js/store.js");
 let store;
 let clock = 0;
 const at = () => new Date(Date.UTC(2026, 0, 1, 12, 0, clock++)).toISOString();
-const msg = (id, fields = {}) => ({ id, room_id: "r1", sender_id: "bob", sender: { id: "bob", username: "bob", avatar: "" }, content: id, created_at: at(), updated_at: null, is_deleted: false, ...fields });
+const msg = (id, fields = {}) => ({
+  id,
+  room_id: "r1",
+  sender_id: "bob",
+  sender: { id: "bob", username: "bob", avatar: "" },
+  content: id,
+  created_at: at(),
+  updated_at: null,
+  is_deleted: false,
+  ...fields,
+});
 const deleted = (m) => ({ ...m, is_deleted: true, content: "", updated_at: at() });
 
 beforeEach(() => {
   store = new Store();
   store.me = { id: "me", username: "me" };
-  store.setRooms([{ id: "r1", type: "public", name: "r1", unread_count: 0 }, { id: "r2", type: "public", name: "r2", unread_count: 0 }]);
+  store.setRooms([
+    { id: "r1", type: "public", name: "r1", unread_count: 0 },
+    { id: "r2", type: "public", name: "r2", unread_count: 0 },
+  ]);
   store.activeRoomId = "r2";
 });
 
@@ -66,7 +79,13 @@ test("only the server can recount a deletion of a message never loaded here", ()
 test("a profile update reaches loaded messages, quotes, DM partners and member lists", () => {
   const original = msg("m1");
   store.applyMessage(original);
-  store.applyMessage(msg("m2", { sender_id: "me", sender: { id: "me", username: "me" }, reply_to: { id: "m1", content: "m1", sender: { id: "bob", username: "bob", avatar: "" } } }));
+  store.applyMessage(
+    msg("m2", {
+      sender_id: "me",
+      sender: { id: "me", username: "me" },
+      reply_to: { id: "m1", content: "m1", sender: { id: "bob", username: "bob", avatar: "" } },
+    }),
+  );
   store.upsertRoom({ id: "dm", type: "direct", other_user: { id: "bob", username: "bob", avatar: "" } });
   store.setMembers("r1", [{ user_id: "bob", user: { id: "bob", username: "bob", avatar: "" } }]);
   const seen = [];

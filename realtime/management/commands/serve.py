@@ -51,7 +51,7 @@ class Command(BaseCommand):
         class ChatServer(EdgeServer):
             def create_application(self, protocol, scope):
                 # Lets the process hub write ready-made frames straight to this socket's
-                # transport (realtime.frames): one frame per event, not one per recipient.
+                # transport (broadcast.frames): one frame per event, not one per recipient.
                 if isinstance(protocol, WebSocketProtocol):
                     scope[WEBSOCKET_PROTOCOL_SCOPE_KEY] = protocol
                 return super().create_application(protocol, scope)
@@ -133,7 +133,7 @@ class Command(BaseCommand):
 
         def kernel_unsent_bytes(transport) -> int:
             # ...plus what the kernel holds for the client. Frames go out with a direct send
-            # (realtime.frames), and Linux grows a socket's send buffer up to tcp_wmem's maximum
+            # (broadcast.frames), and Linux grows a socket's send buffer up to tcp_wmem's maximum
             # (4 MiB by default), so a client that stops reading first fills megabytes of kernel
             # memory while Twisted's buffer stays empty: counting only Twisted's, a socket with
             # 350 KB waiting was never cut off at a 64 KiB limit. SIOCOUTQ (= TIOCOUTQ) is the

@@ -32,7 +32,15 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
-      } else if (e.key === "ArrowUp" && !this.input.value && !e.isComposing && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      } else if (
+        e.key === "ArrowUp" &&
+        !this.input.value &&
+        !e.isComposing &&
+        !e.shiftKey &&
+        !e.altKey &&
+        !e.ctrlKey &&
+        !e.metaKey
+      ) {
         if (this.onEditLast()) e.preventDefault();
       } else if (e.key === "Escape" && this.replyTo) {
         e.preventDefault();
@@ -100,7 +108,9 @@ export class Composer {
     const over = length > MAX_MESSAGE_CHARS;
     this.counter.hidden = length < COUNT_FROM;
     const count = `${length.toLocaleString("en")} / ${MAX_MESSAGE_CHARS.toLocaleString("en")}`;
-    this.counter.textContent = over ? `${count} · ${(length - MAX_MESSAGE_CHARS).toLocaleString("en")} too many` : count;
+    this.counter.textContent = over
+      ? `${count} · ${(length - MAX_MESSAGE_CHARS).toLocaleString("en")} too many`
+      : count;
     this.counter.classList.toggle("is-over", over);
     if (over) this.input.setAttribute("aria-invalid", "true");
     else this.input.removeAttribute("aria-invalid");

@@ -19,6 +19,8 @@ export function showConnection({ state, attempt, reason }, everOpen) {
   let text = everOpen ? "Reconnecting…" : "Can't reach the chat server. Retrying…";
   // A server draining for a restart refuses sockets too, for a few seconds: "refused" only once
   // it has lasted as long as the banner's threshold.
-  if (reason === "refused" && attempt >= BANNER_AFTER_ATTEMPTS) text = "The chat server refused the live connection (its allowed hosts or origins may not include this address). Retrying…";
+  if (reason === "refused" && attempt >= BANNER_AFTER_ATTEMPTS)
+    text =
+      "The chat server refused the live connection (its allowed hosts or origins may not include this address). Retrying…";
   banner.querySelector("[data-text]").textContent = text;
 }

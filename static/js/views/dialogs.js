@@ -40,7 +40,11 @@ export function setupBrowse({ store, onOpen }) {
         const joined = store.rooms.has(room.id);
         const action = h(
           "button",
-          { type: "button", class: `btn btn-sm ${joined ? "btn-secondary" : "btn-primary"}`, "aria-label": `${joined ? "Open" : "Join"} ${room.name}` },
+          {
+            type: "button",
+            class: `btn btn-sm ${joined ? "btn-secondary" : "btn-primary"}`,
+            "aria-label": `${joined ? "Open" : "Join"} ${room.name}`,
+          },
           joined ? "Open" : "Join",
         );
         action.addEventListener("click", async () => {
@@ -57,7 +61,16 @@ export function setupBrowse({ store, onOpen }) {
             "li",
             { class: "browse-item" },
             h("span", { class: "avatar avatar-room", "aria-hidden": "true" }, icon("hash")),
-            h("span", { class: "browse-text" }, h("strong", { dir: "auto" }, room.name), h("span", { dir: "auto" }, room.description || `${room.member_count} member${room.member_count === 1 ? "" : "s"}`)),
+            h(
+              "span",
+              { class: "browse-text" },
+              h("strong", { dir: "auto" }, room.name),
+              h(
+                "span",
+                { dir: "auto" },
+                room.description || `${room.member_count} member${room.member_count === 1 ? "" : "s"}`,
+              ),
+            ),
             h("span", { class: "muted browse-count" }, `${room.member_count} 👤`),
             action,
           ),
@@ -94,7 +107,11 @@ export function setupCreateRoom({ onCreated }) {
     clearErrors(form);
     const data = new FormData(form);
     try {
-      const room = await api.createRoom({ name: String(data.get("name")).trim(), description: String(data.get("description")).trim(), type: data.get("type") });
+      const room = await api.createRoom({
+        name: String(data.get("name")).trim(),
+        description: String(data.get("description")).trim(),
+        type: data.get("type"),
+      });
       dialog.close();
       await onCreated(room);
     } catch (error) {
@@ -109,7 +126,9 @@ export function setupMembers({ store, currentRoom }) {
     const room = currentRoom();
     if (!room) return;
     const members = [...(store.members.get(room.id)?.values() || [])];
-    members.sort((a, b) => Number(Boolean(store.presence.get(b.user_id))) - Number(Boolean(store.presence.get(a.user_id))));
+    members.sort(
+      (a, b) => Number(Boolean(store.presence.get(b.user_id))) - Number(Boolean(store.presence.get(a.user_id))),
+    );
     $("#members-title").textContent = `Members · ${members.length}`;
     $("#member-list").replaceChildren(
       ...members.map((m) => {
@@ -121,7 +140,12 @@ export function setupMembers({ store, currentRoom }) {
           "li",
           { class: "member" },
           av,
-          h("span", { class: "member-text" }, h("strong", {}, h("bdi", {}, user.username), m.user_id === store.me?.id ? " (you)" : ""), h("span", {}, online ? "online" : lastSeenText(user.last_seen))),
+          h(
+            "span",
+            { class: "member-text" },
+            h("strong", {}, h("bdi", {}, user.username), m.user_id === store.me?.id ? " (you)" : ""),
+            h("span", {}, online ? "online" : lastSeenText(user.last_seen)),
+          ),
           m.role === "admin" ? h("span", { class: "pill" }, "admin") : null,
         );
       }),

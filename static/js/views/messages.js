@@ -1,9 +1,10 @@
-// The message list of the open conversation: day separators, grouping, replies, attachments,
-// ticks, and the edit/delete actions that exist only while the server's rule allows them.
-import { $, avatar, formatBytes, h, icon, linkify, safeUrl, toast } from "../dom.js";
-import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
+// The message list of the open conversation: day separators, grouping, ticks, which message is being
+// edited or was jumped to, and the edit/delete actions that exist only while the server's rule allows
+// them. Each message is drawn by message.js; scrolling is scroll.js's.
+import { $, h } from "../dom.js";
 import { EDIT_WINDOW_MS } from "../store.js";
-import { clock, dayKey, dayLabel } from "../time.js";
+import { dayKey, dayLabel } from "../time.js";
+import { renderMessage } from "./message.js";
 import { ScrollKeeper } from "./scroll.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
@@ -12,7 +13,20 @@ const HIGHLIGHT_MS = 2000;
 export class MessageList {
   constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onOpenImage }) {
     this.store = store;
-    this.handlers = { onReply, onEdit, onDelete, onRetry, onLoadOlder, onOpenImage };
+    this.onLoadOlder = onLoadOlder;
+    this.handlers = {
+      onJumpTo: (id) => this.jumpTo(id),
+      onReply,
+      onStartEdit: (id) => this.startEdit(id),
+      onSaveEdit: (message, content) => {
+        onEdit(message, content);
+        this.stopEdit();
+      },
+      onCancelEdit: () => this.stopEdit(),
+      onDelete,
+      onRetry,
+      onOpenImage,
+    };
     this.scroller = $("#messages");
     this.list = $("#message-list");
     this.sentinel = $("#history-sentinel");
@@ -23,7 +37,13 @@ export class MessageList {
     this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
     this.highlightTimer = null;
     this.expiryTimer = null;
-    this.scroll = new ScrollKeeper({ scroller: this.scroller, list: this.list, sentinel: this.sentinel, jump: this.jump, onLoadOlder });
+    this.scroll = new ScrollKeeper({
+      scroller: this.scroller,
+      list: this.list,
+      sentinel: this.sentinel,
+      jump: this.jump,
+      onLoadOlder,
+    });
   }
 
   open(roomId) {
@@ -73,10 +93,26 @@ export class MessageList {
         else if (othersOnline) tick = "delivered";
         else tick = "sent";
       }
-      const key = [message.sender?.username, message.sender?.avatar, message.updated_at, message.is_deleted, message.is_edited, tick, canModify, grouped, isDm, this.editingId === message.id, this.highlightId === message.id, message.content].join("|");
+      const key = [
+        message.sender?.username,
+        message.sender?.avatar,
+        message.updated_at,
+        message.is_deleted,
+        message.is_edited,
+        tick,
+        canModify,
+        grouped,
+        isDm,
+        this.editingId === message.id,
+        this.highlightId === message.id,
+        message.content,
+      ].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
-        entry = { key, el: this.renderMessage(message, { mine, grouped, isDm, tick, canModify }) };
+        const editing = this.editingId === message.id;
+        const highlighted = this.highlightId === message.id;
+        const view = { mine, grouped, isDm, tick, canModify, editing, highlighted };
+        entry = { key, el: renderMessage(message, view, this.handlers) };
         this.cache.set(message.id, entry);
       }
       nodes.push(entry.el);
@@ -101,144 +137,8 @@ export class MessageList {
 
     // The edit/delete actions vanish the moment the 3-minute window closes.
     clearTimeout(this.expiryTimer);
-    if (nextExpiry !== Infinity) this.expiryTimer = setTimeout(() => this.render(), Math.max(0, nextExpiry - Date.now()) + 50);
-  }
-
-  renderMessage(message, { mine, grouped, isDm, tick, canModify }) {
-    if (message.type === "system") {
-      return h("li", { class: "msg-system", id: `msg-${message.id}` }, message.content);
-    }
-    const sender = message.sender || { username: "unknown" };
-    const li = h("li", {
-      class: [
-        "msg",
-        mine && "is-mine",
-        grouped && "is-grouped",
-        message.pending && "is-pending",
-        message.failed && "is-failed",
-        this.highlightId === message.id && "is-highlighted",
-      ]
-        .filter(Boolean)
-        .join(" "),
-      id: `msg-${message.id}`,
-      dataset: { id: message.id, sender: sender.username },
-    });
-    if (!mine && !isDm) {
-      li.append(grouped ? h("span", { class: "avatar-spacer" }) : avatar({ name: sender.username, image: sender.avatar, seed: message.sender_id }));
-    }
-    const col = h("div", { class: "msg-col" });
-    if (!mine && !grouped && !isDm) col.append(h("div", { class: "msg-sender", dir: "auto" }, sender.username));
-    const bubble = h("div", { class: "bubble" });
-
-    if (message.reply_to && !message.is_deleted) {
-      const quoted = message.reply_to;
-      bubble.append(
-        h(
-          "button",
-          { type: "button", class: "reply-quote", "aria-label": `Reply to ${quoted.sender?.username || "message"}: jump to original`, onclick: () => this.jumpTo(quoted.id) },
-          h("strong", { dir: "auto" }, quoted.sender?.username || ""),
-          h("span", { dir: "auto" }, quoted.content || "Attachment"),
-        ),
-      );
-    }
-
-    if (message.is_deleted) {
-      bubble.append(h("p", { class: "msg-text is-deleted" }, icon("trash", "icon icon-xs"), " message deleted"));
-    } else if (this.editingId === message.id) {
-      bubble.append(this.renderEditor(message));
-    } else {
-      const attachment = this.renderAttachment(message);
-      if (attachment) bubble.append(attachment);
-      const text = message.content || "";
-      if (text && !(message.type !== "text" && text === message.file_name)) {
-        bubble.append(h("p", { class: "msg-text", dir: "auto" }, linkify(text)));
-      }
-    }
-
-    const meta = h("div", { class: "msg-meta" });
-    if (message.is_edited && !message.is_deleted) meta.append(h("span", { class: "edited" }, "(edited)"));
-    meta.append(h("time", { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() }, clock(message.created_at)));
-    if (tick) meta.append(renderTick(tick));
-    bubble.append(meta);
-    col.append(bubble);
-    if (message.failed) {
-      col.append(
-        h("div", { class: "msg-failed" }, "Not sent. ", h("button", { type: "button", class: "link-btn", onclick: () => this.handlers.onRetry(message) }, "Retry")),
-      );
-    }
-    li.append(col);
-
-    if (!message.pending && !message.is_deleted && this.editingId !== message.id) {
-      const actions = h("div", { class: "msg-actions", role: "group", "aria-label": "Message actions" });
-      actions.append(h("button", { type: "button", class: "icon-btn icon-btn-sm", "aria-label": "Reply", title: "Reply", onclick: () => this.handlers.onReply(message) }, icon("reply")));
-      if (canModify) {
-        actions.append(
-          h("button", { type: "button", class: "icon-btn icon-btn-sm", "aria-label": "Edit message", title: "Edit", onclick: () => this.startEdit(message.id) }, icon("edit")),
-          h("button", { type: "button", class: "icon-btn icon-btn-sm danger", "aria-label": "Delete message", title: "Delete", onclick: () => this.handlers.onDelete(message) }, icon("trash")),
-        );
-      }
-      li.append(actions);
-    }
-    return li;
-  }
-
-  renderAttachment(message) {
-    const url = safeUrl(message.file_url);
-    if (!url || message.type === "text") return null;
-    if (message.type === "image") {
-      return h(
-        "button",
-        { type: "button", class: "attachment-image", "aria-label": `Open image ${message.file_name || ""}`.trim(), onclick: () => this.handlers.onOpenImage(url, message.file_name) },
-        h("img", { src: url, alt: message.file_name || "Image", loading: "lazy" }),
-      );
-    }
-    if (message.type === "audio") {
-      const name = message.file_name || "Voice note";
-      return h("div", { class: "attachment-audio" }, h("audio", { controls: true, preload: "metadata", src: url, "aria-label": name }), h("span", { class: "audio-name", title: name }, name));
-    }
-    return h(
-      "a",
-      { class: "file-chip", href: url, download: message.file_name || "", rel: "noopener noreferrer", target: "_blank" },
-      icon("file"),
-      h("span", { class: "file-chip-text" }, h("strong", {}, message.file_name || "File"), h("span", {}, formatBytes(message.file_size))),
-    );
-  }
-
-  renderEditor(message) {
-    const textarea = h("textarea", { class: "edit-input", rows: "2", "aria-label": "Edit message" });
-    textarea.value = message.content;
-    const save = () => {
-      const content = textarea.value.trim();
-      if (!content || content === message.content) return this.stopEdit();
-      if (messageLength(content) > MAX_MESSAGE_CHARS) return toast(tooLongText(messageLength(content)), "error"); // kept, not cut
-      this.handlers.onEdit(message, content);
-      this.stopEdit();
-    };
-    textarea.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey) {
-        event.preventDefault();
-        save();
-      } else if (event.key === "Escape") {
-        event.preventDefault();
-        event.stopPropagation();
-        this.stopEdit();
-      }
-    });
-    queueMicrotask(() => {
-      textarea.focus();
-      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
-    });
-    return h(
-      "div",
-      { class: "edit-box" },
-      textarea,
-      h(
-        "div",
-        { class: "edit-buttons" },
-        h("button", { type: "button", class: "btn btn-secondary btn-xs", onclick: () => this.stopEdit() }, "Cancel"),
-        h("button", { type: "button", class: "btn btn-primary btn-xs", onclick: save }, "Save"),
-      ),
-    );
+    if (nextExpiry !== Infinity)
+      this.expiryTimer = setTimeout(() => this.render(), Math.max(0, nextExpiry - Date.now()) + 50);
   }
 
   startEdit(id) {
@@ -256,7 +156,7 @@ export class MessageList {
     let el = document.getElementById(`msg-${id}`);
     // Older than what is loaded: page back until it shows up (bounded).
     for (let i = 0; !el && i < 10 && this.store.conversation(this.roomId).hasMore; i += 1) {
-      await this.handlers.onLoadOlder();
+      await this.onLoadOlder();
       el = document.getElementById(`msg-${id}`);
     }
     if (!el) return;
@@ -273,10 +173,4 @@ export class MessageList {
       this.render();
     }, HIGHLIGHT_MS);
   }
-}
-
-function renderTick(tick) {
-  const labels = { pending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" };
-  const glyph = tick === "pending" ? icon("clock", "icon icon-xs") : { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" }[tick];
-  return h("span", { class: `tick tick-${tick}`, role: "img", "aria-label": labels[tick], title: labels[tick], dataset: { tick } }, glyph);
 }

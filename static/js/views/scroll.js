@@ -56,7 +56,9 @@ export class ScrollKeeper {
   /** Older messages went in above `anchor`: scroll so it sits exactly where it was. */
   restore(anchor) {
     const el = anchor && document.getElementById(anchor.id);
-    if (el) this.scroller.scrollTop += el.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top - anchor.offset;
+    if (el)
+      this.scroller.scrollTop +=
+        el.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top - anchor.offset;
     // The observer reports changes only: if the top is still in reach (a short page, a reader
     // parked at the very top), observing afresh reports it again and the next page loads.
     this.observer.unobserve(this.sentinel);

@@ -63,8 +63,10 @@ export function setupSettings({ store, onProfile, onLogout }) {
     }
   });
 
-  for (const input of dialog.querySelectorAll('input[name="theme"]')) input.addEventListener("change", () => setTheme(input.value));
-  for (const input of dialog.querySelectorAll('input[name="chat-bg"]')) input.addEventListener("change", () => setBackground(input.value));
+  for (const input of dialog.querySelectorAll('input[name="theme"]'))
+    input.addEventListener("change", () => setTheme(input.value));
+  for (const input of dialog.querySelectorAll('input[name="chat-bg"]'))
+    input.addEventListener("change", () => setBackground(input.value));
 
   const emailForm = $("#form-email");
   emailForm.addEventListener("submit", async (e) => {

@@ -20,7 +20,9 @@ function preview(store, room) {
 }
 
 function activity(room) {
-  return Date.parse(room.last_message?.created_at || room.last_message_at || room.updated_at || room.created_at || 0) || 0;
+  return (
+    Date.parse(room.last_message?.created_at || room.last_message_at || room.updated_at || room.created_at || 0) || 0
+  );
 }
 
 export function renderSidebar(store, onOpen) {
@@ -33,12 +35,20 @@ export function renderSidebar(store, onOpen) {
     const unread = room.unread_count || 0;
     const av = isDm
       ? avatar({ name, image: room.other_user?.avatar, seed: room.other_user?.id })
-      : h("span", { class: "avatar avatar-room", "aria-hidden": "true" }, room.type === "private" ? icon("lock") : icon("hash"));
+      : h(
+          "span",
+          { class: "avatar avatar-room", "aria-hidden": "true" },
+          room.type === "private" ? icon("lock") : icon("hash"),
+        );
     if (isDm) {
       const online = store.presence.get(room.other_user?.id);
       av.append(h("span", { class: `presence ${online ? "is-online" : ""}`, title: online ? "Online" : "Offline" }));
     }
-    const label = [name, unread ? `${unread} unread` : "", isDm && store.presence.get(room.other_user?.id) ? "online" : ""]
+    const label = [
+      name,
+      unread ? `${unread} unread` : "",
+      isDm && store.presence.get(room.other_user?.id) ? "online" : "",
+    ]
       .filter(Boolean)
       .join(", ");
     const button = h(
@@ -55,8 +65,18 @@ export function renderSidebar(store, onOpen) {
       h(
         "span",
         { class: "conv-body" },
-        h("span", { class: "conv-line" }, h("span", { class: "conv-name", dir: "auto" }, name), h("time", { class: "conv-time" }, relativeShort(room.last_message?.created_at))),
-        h("span", { class: "conv-line" }, h("span", { class: "conv-preview", dir: "auto" }, preview(store, room)), unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : String(unread)) : null),
+        h(
+          "span",
+          { class: "conv-line" },
+          h("span", { class: "conv-name", dir: "auto" }, name),
+          h("time", { class: "conv-time" }, relativeShort(room.last_message?.created_at)),
+        ),
+        h(
+          "span",
+          { class: "conv-line" },
+          h("span", { class: "conv-preview", dir: "auto" }, preview(store, room)),
+          unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : String(unread)) : null,
+        ),
       ),
     );
     items[isDm ? "dm" : "room"].push(h("li", {}, button));
@@ -104,7 +124,12 @@ export function setupUserSearch(input, list, onPick, { exclude = () => new Set()
                 onclick: () => choose(user),
               },
               avatar({ name: user.username, image: user.avatar, seed: user.id }),
-              h("span", { class: "result-text" }, h("strong", { dir: "auto" }, user.username), h("span", { dir: "auto" }, user.status || "")),
+              h(
+                "span",
+                { class: "result-text" },
+                h("strong", { dir: "auto" }, user.username),
+                h("span", { dir: "auto" }, user.status || ""),
+              ),
               user.is_online ? h("span", { class: "presence-inline is-online", title: "Online" }) : null,
             ),
           )

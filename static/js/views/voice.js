@@ -33,12 +33,13 @@ export function setupVoice({ onRecorded }) {
     } catch {
       return toast("Microphone not available", "error");
     }
-    const type = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg"].find((t) => MediaRecorder.isTypeSupported(t)) || "";
+    const type =
+      ["audio/webm;codecs=opus", "audio/webm", "audio/ogg"].find((t) => MediaRecorder.isTypeSupported(t)) || "";
     const current = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
     const chunks = [];
     current.addEventListener("dataavailable", (e) => e.data.size && chunks.push(e.data));
     current.addEventListener("stop", () => {
-      stream.getTracks().forEach((t) => t.stop());
+      for (const track of stream.getTracks()) track.stop();
       recorder = null;
       clearInterval(ticker);
       timer.hidden = true;

@@ -14,8 +14,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from broadcast.layers import EPHEMERAL_KEY
 from chatapp.loops import serving_loop
-from realtime.groups import room_group, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,13 @@ def encode_event(event: dict) -> str:
 
 
 def relay_message(
-    group: str, event: dict, *, text: str | None = None, skip_user: UUID | str | None = None, seq: int | None = None
+    group: str,
+    event: dict,
+    *,
+    text: str | None = None,
+    skip_user: UUID | str | None = None,
+    seq: int | None = None,
+    ephemeral: bool = False,
 ) -> dict:
     """The group message the hubs relay: the event's JSON text, encoded once for everyone.
 
@@ -42,12 +48,18 @@ def relay_message(
         message["message_id"] = str(event["payload"]["id"])  # lets a resumed socket drop repeats
     if seq is not None:
         message["seq"] = seq  # the room's commit order: hubs deliver by it (realtime.hub)
+    if ephemeral:
+        message[EPHEMERAL_KEY] = True  # the first an inbox turns away (broadcast.layers)
     return message
 
 
 async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
-    """For ephemeral events with no database write behind them (typing, join/leave of a socket)."""
-    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user))
+    """For ephemeral events with no database write behind them (typing, join/leave of a socket).
+
+    They never take a message's place in an inbox: broadcast.layers admits them only while the
+    inbox is nearly empty.
+    """
+    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user, ephemeral=True))
 
 
 def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
@@ -88,11 +100,3 @@ def publish(group: str, event: dict, *, seq: int | None = None) -> None:
 def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:
     """`publish` to several groups: encoded once, sent after commit."""
     transaction.on_commit(lambda: send_now(groups, event, skip_user=skip_user))
-
-
-def publish_to_user_contacts(user_id: UUID, event: dict) -> None:
-    """Sends `event` to the user's own sockets and to every room they belong to."""
-    from rooms.selectors import room_ids_for_user  # rooms imports this module
-
-    groups = [user_group(user_id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user_id))]
-    publish_many(groups, event)

@@ -1,0 +1,8 @@
+"""What accounts announce to the apps above them, which accounts must not import."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that changed a user's public profile, with `user` and `event` (the
+# `profile_updated` event to deliver). Who should see it depends on rooms, which sit above
+# accounts, so the rooms app connects the receiver (rooms.apps) and publishes after commit.
+profile_changed = Signal()
