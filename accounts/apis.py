@@ -1,5 +1,7 @@
 """REST endpoints for auth and users: parse, call a service or selector, serialize."""
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -12,7 +14,6 @@ from accounts.serializers import (
     AuthOutput,
     EmailChangeInput,
     LoginInput,
-    MessageOutput,
     OwnUserSerializer,
     PasswordChangedOutput,
     PasswordChangeInput,
@@ -23,7 +24,7 @@ from accounts.serializers import (
     UsernameChangeInput,
 )
 from chatapp.api import validated
-from chatapp.openapi import error_responses
+from chatapp.openapi import ConfirmationSerializer, error_responses
 
 
 class RegisterApi(APIView):
@@ -74,7 +75,9 @@ class MeApi(APIView):
 
 class LogoutApi(APIView):
     @extend_schema(
-        summary="Log out (revoke this token)", request=None, responses={200: MessageOutput, **error_responses(401, 429)}
+        summary="Log out (revoke this token)",
+        request=None,
+        responses={200: ConfirmationSerializer, **error_responses(401, 429)},
     )
     def post(self, request: Request) -> Response:
         services.token_revoke(token=request.auth)
@@ -128,8 +131,7 @@ class UserSearchApi(APIView):
 class UserDetailApi(APIView):
     @extend_schema(
         summary="A user's public profile",
-        parameters=[OpenApiParameter("user_id", str, OpenApiParameter.PATH, description="UUID of the user")],
-        responses={200: PublicUserSerializer, **error_responses(400, 401, 404, 429)},
+        responses={200: PublicUserSerializer, **error_responses(401, 404, 429)},
     )
-    def get(self, request: Request, user_id: str) -> Response:
+    def get(self, request: Request, user_id: UUID) -> Response:
         return Response(PublicUserSerializer(selectors.user_get(user_id=user_id)).data)

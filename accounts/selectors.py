@@ -1,6 +1,6 @@
 """Reads with rules in them for accounts."""
 
-import uuid
+from uuid import UUID
 
 from accounts.models import User
 from chatapp.errors import BadRequest, NotFound
@@ -31,12 +31,8 @@ def user_find_for_login(*, email: str | None = None, username: str | None = None
     return None
 
 
-def user_get(*, user_id: str) -> User:
-    try:
-        parsed = uuid.UUID(str(user_id))
-    except ValueError:
-        raise BadRequest("Invalid user ID") from None
-    user = User.objects.filter(pk=parsed, is_active=True).first()
+def user_get(*, user_id: UUID) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise NotFound("User not found")
     return user

@@ -22,6 +22,15 @@ def _password_field() -> serializers.CharField:
     return serializers.CharField(min_length=settings.AUTH_PASSWORD_MIN_LENGTH, max_length=128, trim_whitespace=False)
 
 
+class UserSummarySerializer(serializers.ModelSerializer):
+    """A user shown beside what they did: a room's creator, a message's sender."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "avatar"]
+        read_only_fields = fields
+
+
 class PublicUserSerializer(serializers.ModelSerializer):
     """Another person as others see them: never their email."""
 
@@ -83,10 +92,6 @@ class PasswordChangeInput(serializers.Serializer):
 class AuthOutput(serializers.Serializer):
     token = serializers.CharField(help_text="Access token (JWT) for `Authorization: Bearer <token>`")
     user = OwnUserSerializer()
-
-
-class MessageOutput(serializers.Serializer):
-    message = serializers.CharField()
 
 
 class PasswordChangedOutput(serializers.Serializer):

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import TokenBlacklist, User
 from chatapp.errors import Unauthorized
+from chatapp.ids import parse_uuid
 
 INVALID_TOKEN = "Invalid or expired token"
 REVOKED_TOKEN = "Token has been revoked. Please log in again."
@@ -64,9 +65,7 @@ def _has_well_formed_claims(payload: dict) -> bool:
     jti, user_id = payload.get("jti"), payload.get("user_id")
     if not isinstance(jti, str) or not _JTI.fullmatch(jti) or not isinstance(user_id, str):
         return False
-    try:
-        uuid.UUID(user_id)
-    except ValueError:
+    if parse_uuid(user_id) is None:
         return False
     if "nbf" in payload and not _is_timestamp(payload["nbf"]):
         return False

@@ -11,5 +11,5 @@ urlpatterns = [
     path("auth/email", apis.EmailChangeApi.as_view()),
     path("auth/password", apis.PasswordChangeApi.as_view()),
     path("users/search", apis.UserSearchApi.as_view()),
-    path("users/<str:user_id>", apis.UserDetailApi.as_view()),
+    path("users/<uuid:user_id>", apis.UserDetailApi.as_view()),
 ]

@@ -1,1 +1,1 @@
-"""Benchmark harness for chatapp (issue 7): load generator, baselines, scenarios, report."""
+"""Benchmark harness for chatapp: load generator, baselines, scenarios, report."""

@@ -61,7 +61,7 @@ class Worker:
 
     # --- connecting ----------------------------------------------------------------------------
 
-    async def _open(self, sock: Sock, timeout: float) -> str | None:
+    async def _open(self, sock: Sock, open_timeout: float) -> str | None:
         from websockets.asyncio.client import connect
 
         headers = {"Authorization": f"Bearer {sock.token}", "X-Bench-Rooms": sock.room_id}
@@ -70,7 +70,7 @@ class Worker:
                 self.url,
                 additional_headers=headers,
                 compression=None,
-                open_timeout=timeout,
+                open_timeout=open_timeout,
                 ping_interval=None,
                 close_timeout=2,
                 max_queue=256,
@@ -79,7 +79,7 @@ class Worker:
             status = getattr(getattr(error, "response", None), "status_code", None)
             return f"HTTP {status}" if status else type(error).__name__
         try:
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + open_timeout
             while True:
                 text = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
                 if _CONNECTED_MARK in text:
@@ -94,7 +94,7 @@ class Worker:
         sock.reader = asyncio.ensure_future(self._read(sock))
         return None
 
-    async def connect(self, batch: int, timeout: float, limit: int | None = None, round_: int = 0) -> dict:
+    async def connect(self, batch: int, open_timeout: float, limit: int | None = None, round_: int = 0) -> dict:
         started = time.monotonic()
         pending = [s for s in self.socks if s.ws is None and s.tried < round_][:limit]
         for s in pending:
@@ -102,7 +102,7 @@ class Worker:
         size = batch or len(pending) or 1
         failures: Counter = Counter()
         for i in range(0, len(pending), size):
-            results = await asyncio.gather(*(self._open(s, timeout) for s in pending[i : i + size]))
+            results = await asyncio.gather(*(self._open(s, open_timeout) for s in pending[i : i + size]))
             failures.update(r for r in results if r is not None)
         connected = [s.room_id for s in self.socks if s.ws is not None]
         return {
@@ -195,7 +195,9 @@ class Worker:
         # Drain: wait until deliveries stop arriving (or the drain limit).
         deadline = time.monotonic() + drain
         self.last_frame_at = time.monotonic()
-        while time.monotonic() < deadline and time.monotonic() - self.last_frame_at < 0.5:
+        # Waiting for silence, which no event can signal; an Event set per frame would also cost the
+        # reader's hot path that the latencies are measured on.
+        while time.monotonic() < deadline and time.monotonic() - self.last_frame_at < 0.5:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         lags.sort()
         return {
@@ -289,7 +291,12 @@ class Generator:
                 per_worker = max(1, batch // procs)
                 while True:
                     results = self._all(
-                        "connect", timeout * 2 + 60, batch=per_worker, timeout=timeout, limit=per_worker, round_=round_
+                        "connect",
+                        timeout * 2 + 60,
+                        batch=per_worker,
+                        open_timeout=timeout,
+                        limit=per_worker,
+                        round_=round_,
                     )
                     for r in results:
                         failures.update(r["failures"])
@@ -297,7 +304,7 @@ class Generator:
                         break
                     self.wait_quiet(quiet_for=0.5, limit=120)
             else:
-                results = self._all("connect", timeout * 4 + 60, batch=batch, timeout=timeout, round_=round_)
+                results = self._all("connect", timeout * 4 + 60, batch=batch, open_timeout=timeout, round_=round_)
                 for r in results:
                     failures.update(r["failures"])
             if round_ == 0:

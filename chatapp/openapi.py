@@ -29,12 +29,17 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ConfirmationSerializer(serializers.Serializer):
+    """The answer of an action that returns nothing else (a deletion, a join, a logout)."""
+
+    message = serializers.CharField(help_text="What was done, fit to show a user")
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for error statuses, all with the `{"error": "..."}` shape."""
     return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(code, "")) for code in codes}
 
 
-_UUID_PATH_PARAMETERS = {"room_id", "message_id", "user_id"}
 _POSITIVE_QUERY_PARAMETERS = {"page", "limit"}
 _UUID_QUERY_PARAMETERS = {"before", "after"}
 
@@ -44,7 +49,8 @@ def add_standard_answers(result: dict, generator, request, public) -> dict:
 
     Found by fuzzing the schema (tests/fuzz): the middleware and the shared request handling answer
     429 everywhere, 401 without a valid token, 400 for a malformed body or query and 404 for an
-    unknown id, whatever the view says. Ids are UUIDs and pages start at 1.
+    unknown id, whatever the view says. Query ids are UUIDs (path ids say so through their
+    `<uuid:…>` converters) and pages start at 1.
     """
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path, operations in result.get("paths", {}).items():
@@ -64,9 +70,7 @@ def add_standard_answers(result: dict, generator, request, public) -> dict:
                 responses[code] = {"content": error_ref, "description": _ERROR_DESCRIPTIONS[int(code)]}
             for parameter in parameters:
                 name, schema = parameter["name"], parameter.setdefault("schema", {})
-                if parameter["in"] == "path" and name in _UUID_PATH_PARAMETERS:
-                    schema["format"] = "uuid"
-                elif parameter["in"] == "query" and name in _POSITIVE_QUERY_PARAMETERS:
+                if parameter["in"] == "query" and name in _POSITIVE_QUERY_PARAMETERS:
                     schema["minimum"] = 1
                 elif parameter["in"] == "query" and name in _UUID_QUERY_PARAMETERS:
                     schema["format"] = "uuid"

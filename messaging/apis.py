@@ -1,6 +1,7 @@
 """REST endpoints for messages: history, send, edit, delete."""
 
 import json
+from uuid import UUID
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 
 from chatapp.api import validated
 from chatapp.errors import BadRequest
-from chatapp.openapi import error_responses
+from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
 from messaging import selectors, services
 from messaging.serializers import MessageEditInput, MessageSendInput, MessageSerializer
@@ -58,7 +59,7 @@ class RoomMessagesApi(APIView):
             **error_responses(403),
         },
     )
-    def get(self, request: Request, room_id: str) -> HttpResponse:
+    def get(self, request: Request, room_id: UUID) -> HttpResponse:
         room, _ = room_get_member(room_id=room_id, user=request.user)
         before, after = request.query_params.get("before"), request.query_params.get("after")
         if before and after:
@@ -83,7 +84,7 @@ class RoomMessagesApi(APIView):
     @extend_schema(
         request=MessageSendInput, responses={201: MessageSerializer, 200: MessageSerializer, **error_responses(403)}
     )
-    def post(self, request: Request, room_id: str) -> Response:
+    def post(self, request: Request, room_id: UUID) -> Response:
         message, created = services.message_send(
             room_id=room_id, sender=request.user, **validated(MessageSendInput, request)
         )
@@ -94,7 +95,7 @@ class RoomMessagesApi(APIView):
 
 class MessageDetailApi(APIView):
     @extend_schema(request=MessageEditInput, responses={200: MessageSerializer, **error_responses(403)})
-    def patch(self, request: Request, message_id: str) -> Response:
+    def patch(self, request: Request, message_id: UUID) -> Response:
         message = services.message_edit(
             message_id=message_id, editor=request.user, **validated(MessageEditInput, request)
         )
@@ -102,10 +103,10 @@ class MessageDetailApi(APIView):
 
     @extend_schema(
         responses={
-            200: inline_serializer("MessageDeleted", {"message": serializers.CharField()}),
+            200: ConfirmationSerializer,
             **error_responses(403),
         }
     )
-    def delete(self, request: Request, message_id: str) -> Response:
+    def delete(self, request: Request, message_id: UUID) -> Response:
         services.message_delete(message_id=message_id, actor=request.user)
         return Response({"message": "Message deleted successfully"})

@@ -5,13 +5,13 @@ message that was already committed when the page was read. Access is checked by 
 (`rooms.selectors.room_get_member`): these take a room the user may read.
 """
 
-import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
 from chatapp.errors import BadRequest, NotFound
+from chatapp.ids import parse_uuid
 from chatapp.paging import Page
 from messaging import rendering
 from messaging.models import MESSAGE_RELATED, Message
@@ -37,10 +37,10 @@ def _newest_first(queryset: QuerySet) -> QuerySet:
 
 
 def _parse_message_id(message_id: UUID | str, name: str) -> UUID:
-    try:
-        return message_id if isinstance(message_id, UUID) else uuid.UUID(str(message_id))
-    except ValueError:
-        raise BadRequest(f"{name} must be a message ID") from None
+    parsed = parse_uuid(message_id)
+    if parsed is None:
+        raise BadRequest(f"{name} must be a message ID")
+    return parsed
 
 
 def _anchor(*, room_id: UUID, message_id: UUID | str, name: str) -> Message:

@@ -6,16 +6,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import User
-from messaging.models import CONTENT_MAX_LENGTH, Message
-
-SENDABLE_TYPES = [Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO]
-
-
-class MessageSenderSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "avatar"]
-        read_only_fields = fields
+from accounts.serializers import UserSummarySerializer
+from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -45,7 +37,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     room_id = serializers.UUIDField(read_only=True)
     sender_id = serializers.UUIDField(read_only=True)
-    sender = MessageSenderSerializer(read_only=True)
+    sender = UserSummarySerializer(read_only=True)
     reply_to_id = serializers.UUIDField(read_only=True, allow_null=True)
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
 
@@ -133,7 +125,6 @@ class MessageSendInput(serializers.Serializer):
     reply_to_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     file_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     file_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    file_size = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
     client_msg_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
 
 

@@ -11,16 +11,15 @@ from broadcast.groups import room_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging import events
-from messaging.models import CONTENT_MAX_LENGTH, MESSAGE_RELATED, Message
+from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
 from messaging.selectors import MESSAGE_NOT_FOUND
 from rooms.models import Room, RoomMember
-from rooms.selectors import parse_id, room_get_member
+from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
 
-# The seed's rule: a message may be changed for 3 minutes, and only until someone has read it.
+# A message may be changed for 3 minutes, and only until someone else has read it, so nobody sees
+# a message change after reading it.
 EDIT_WINDOW = timedelta(minutes=3)
-SENDABLE_TYPES = (Message.Type.TEXT, Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
-FILE_TYPES = (Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)
 
 
 def _clean_content(content: str, *, required: bool) -> str:
@@ -55,14 +54,13 @@ def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tu
 @transaction.atomic
 def message_send(
     *,
-    room_id: UUID | str,
+    room_id: UUID,
     sender: User,
     content: str = "",
     type: str = Message.Type.TEXT,
-    reply_to_id: UUID | str | None = None,
+    reply_to_id: UUID | None = None,
     file_url: str = "",
     file_name: str = "",
-    file_size: int | None = None,
     client_msg_id: str | None = None,
 ) -> tuple[Message, bool]:
     """Posts a message to a room the sender belongs to; returns (message, created).
@@ -76,7 +74,7 @@ def message_send(
     # at which another message is still to commit.
     room, _ = room_get_member(room_id=room_id, user=sender, lock_room=True)
     if type not in SENDABLE_TYPES:
-        raise BadRequest("Message type must be one of: text, image, file, audio")
+        raise BadRequest(f"Message type must be one of: {', '.join(SENDABLE_TYPES)}")
     content = _clean_content(content, required=type == Message.Type.TEXT)
     if type in FILE_TYPES:
         file_url, file_name, file_size = _attachment(sender=sender, type=type, file_url=file_url, file_name=file_name)
@@ -84,11 +82,7 @@ def message_send(
         file_url, file_name, file_size = "", "", None
     reply_to = None
     if reply_to_id:
-        reply_to = (
-            Message.objects.select_related("sender")
-            .filter(pk=parse_id(reply_to_id, not_found=MESSAGE_NOT_FOUND), room_id=room.id)
-            .first()
-        )
+        reply_to = Message.objects.select_related("sender").filter(pk=reply_to_id, room_id=room.id).first()
         if reply_to is None:
             raise BadRequest("The message you reply to is not in this room")
 
@@ -130,13 +124,10 @@ def message_send(
     return message, True
 
 
-def _lock_for_change(*, message_id: UUID | str, actor: User) -> tuple[Message, RoomMember]:
+def _lock_for_change(*, message_id: UUID, actor: User) -> tuple[Message, RoomMember]:
     """The message (locked) and the actor's membership of its room; 404 if the actor cannot see it."""
     message = (
-        Message.objects.select_for_update(of=("self",))
-        .select_related(*MESSAGE_RELATED)
-        .filter(pk=parse_id(message_id, not_found=MESSAGE_NOT_FOUND))
-        .first()
+        Message.objects.select_for_update(of=("self",)).select_related(*MESSAGE_RELATED).filter(pk=message_id).first()
     )
     membership = None
     if message is not None:
@@ -147,7 +138,7 @@ def _lock_for_change(*, message_id: UUID | str, actor: User) -> tuple[Message, R
 
 
 def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, action: str, done: str) -> None:
-    """The seed's rule, enforced here: own message, under 3 minutes old, not yet read by anyone else."""
+    """Own message, less than EDIT_WINDOW old, not yet read by anyone else; else 403 naming the rule."""
     if message.sender_id != actor.id:
         raise Forbidden(f"You can only {action} your own messages")
     if now - message.created_at >= EDIT_WINDOW:
@@ -162,7 +153,7 @@ def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, a
 
 
 @transaction.atomic
-def message_edit(*, message_id: UUID | str, editor: User, content: str, now: datetime | None = None) -> Message:
+def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime | None = None) -> Message:
     """Changes a message's text: only its sender, only within the rule above."""
     message, _ = _lock_for_change(message_id=message_id, actor=editor)
     if message.is_deleted:
@@ -185,7 +176,7 @@ def _soft_delete(message: Message) -> Message:
 
 
 @transaction.atomic
-def message_delete(*, message_id: UUID | str, actor: User, now: datetime | None = None) -> Message:
+def message_delete(*, message_id: UUID, actor: User, now: datetime | None = None) -> Message:
     """Soft-deletes a message: its sender within the rule above, or a room admin at any time."""
     message, membership = _lock_for_change(message_id=message_id, actor=actor)
     if message.is_deleted:

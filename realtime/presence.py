@@ -93,9 +93,6 @@ class RedisPresence:
                 pipe.sadd(_ONLINE_USERS_KEY, user_id)
             await pipe.execute()
 
-    async def is_online(self, user_id: str) -> bool:
-        return bool(await self._client().zcount(_user_key(user_id), time.time(), "+inf"))
-
     async def sweep(self) -> list[str]:
         """Users whose every connection expired (their process died): now offline."""
         client = self._client()
@@ -139,9 +136,6 @@ class LocalPresence:
         for user_id, connection_id in connections:
             if connection_id in self._connections.get(user_id, {}):
                 self._connections[user_id][connection_id] = expiry
-
-    async def is_online(self, user_id: str) -> bool:
-        return bool(self._live(user_id))
 
     async def sweep(self) -> list[str]:
         gone = [user_id for user_id in list(self._connections) if not self._live(user_id)]

@@ -12,6 +12,7 @@ from django.db.models import Q
 from accounts.models import User
 from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
+from chatapp.ids import parse_uuid
 from messaging import events as message_events
 from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first
@@ -66,12 +67,10 @@ class ReplayPage:
 
 
 def _parse_uuid(value: object, what: str) -> uuid.UUID:
-    if not isinstance(value, str):
+    parsed = parse_uuid(value)
+    if parsed is None:
         raise BadRequest(f"rooms: {what} must be a UUID")
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise BadRequest(f"rooms: {what} must be a UUID") from None
+    return parsed
 
 
 def _changed(room_id: str, anchor_at: datetime) -> Q:

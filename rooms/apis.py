@@ -1,5 +1,7 @@
 """REST endpoints for rooms: parse, call a service or selector, serialize."""
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -7,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatapp.api import validated
-from chatapp.openapi import error_responses
+from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import page_params
 from rooms import selectors, services
 from rooms.serializers import (
@@ -25,10 +27,6 @@ PAGE_PARAMETERS = [
     OpenApiParameter("page", int, description="from 1"),
     OpenApiParameter("limit", int, description=f"1-{MAX_ROOMS_LIMIT}, default 20"),
 ]
-
-
-def _message_schema(name: str) -> serializers.Serializer:
-    return inline_serializer(name, {"message": serializers.CharField()})
 
 
 def _page_schema(name: str, item: serializers.Serializer) -> serializers.Serializer:
@@ -65,40 +63,40 @@ class MyRoomsApi(APIView):
 
 class RoomDetailApi(APIView):
     @extend_schema(responses={200: RoomDetailSerializer, **error_responses(403)})
-    def get(self, request: Request, room_id: str) -> Response:
+    def get(self, request: Request, room_id: UUID) -> Response:
         room = selectors.room_get_for_user(room_id=room_id, user=request.user)
         return Response(RoomDetailSerializer(room).data)
 
-    @extend_schema(responses={200: _message_schema("RoomDeleted"), **error_responses(400, 403)})
-    def delete(self, request: Request, room_id: str) -> Response:
+    @extend_schema(responses={200: ConfirmationSerializer, **error_responses(400, 403)})
+    def delete(self, request: Request, room_id: UUID) -> Response:
         services.room_delete(room_id=room_id, actor=request.user)
         return Response({"message": "Room deleted successfully"})
 
 
 class RoomJoinApi(APIView):
-    @extend_schema(request=None, responses={200: _message_schema("RoomJoined"), **error_responses(403)})
-    def post(self, request: Request, room_id: str) -> Response:
+    @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(403)})
+    def post(self, request: Request, room_id: UUID) -> Response:
         services.room_join(room_id=room_id, user=request.user)
         return Response({"message": "Joined room successfully"})
 
 
 class RoomLeaveApi(APIView):
-    @extend_schema(request=None, responses={200: _message_schema("RoomLeft"), **error_responses(400, 403)})
-    def post(self, request: Request, room_id: str) -> Response:
+    @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(400, 403)})
+    def post(self, request: Request, room_id: UUID) -> Response:
         services.room_leave(room_id=room_id, user=request.user)
         return Response({"message": "Left room successfully"})
 
 
 class RoomMemberAddApi(APIView):
     @extend_schema(request=RoomAddMemberInput, responses={201: RoomMemberSerializer, **error_responses(403, 409)})
-    def post(self, request: Request, room_id: str) -> Response:
+    def post(self, request: Request, room_id: UUID) -> Response:
         data = validated(RoomAddMemberInput, request)
         member = services.room_add_member(room_id=room_id, actor=request.user, user_id=data["user_id"])
         return Response(RoomMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
 class RoomReadApi(APIView):
-    @extend_schema(request=None, responses={200: _message_schema("MarkedRead"), **error_responses(403)})
-    def post(self, request: Request, room_id: str) -> Response:
+    @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(403)})
+    def post(self, request: Request, room_id: UUID) -> Response:
         services.room_mark_read(room_id=room_id, user=request.user)
         return Response({"message": "Marked as read"})

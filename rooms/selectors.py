@@ -1,7 +1,6 @@
 """Reads with rules in them for rooms: who may see a room, lists with counts, membership."""
 
 import functools
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from chatapp.errors import Forbidden, NotFound
+from chatapp.ids import parse_uuid
 from chatapp.paging import Page, paginate
 from messaging.models import MESSAGE_RELATED, Message
 from rooms.models import Room, RoomMember
@@ -33,13 +33,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_id(value: UUID | str, *, not_found: str) -> UUID:
-    """A path id as a UUID; anything else is the same 404 as an unknown id."""
-    if isinstance(value, UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound(not_found) from None
+    """An id as a UUID; text that is not one is the same 404 as an unknown id."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise NotFound(not_found)
+    return parsed
 
 
 def _member_count(room_ref: str) -> Coalesce:
@@ -64,7 +62,7 @@ def room_list_public(*, page: int, limit: int) -> Page:
     return paginate(rooms, page=page, limit=limit)
 
 
-def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
+def room_get_for_user(*, room_id: UUID, user: User) -> Room:
     """The room with its members, as `user` may see it: public rooms to anyone, others to members only.
 
     A private or direct room is "not found" to an outsider, so its existence is not revealed.
@@ -77,7 +75,7 @@ def room_get_for_user(*, room_id: UUID | str, user: User) -> Room:
         .prefetch_related(
             Prefetch("memberships", queryset=RoomMember.objects.select_related("user").order_by("joined_at", "id"))
         )
-        .filter(pk=parse_id(room_id, not_found=ROOM_NOT_FOUND))
+        .filter(pk=room_id)
         .first()
     )
     if room is None:
@@ -207,7 +205,7 @@ def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
     return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
 
 
-def room_position(*, room_id: UUID | str) -> RoomPosition | None:
+def room_position(*, room_id: UUID) -> RoomPosition | None:
     """One room's stream position (one query); None if there is no such room."""
     row = (
         Room.objects.filter(pk=room_id)
@@ -215,13 +213,12 @@ def room_position(*, room_id: UUID | str) -> RoomPosition | None:
         .values_list("message_seq", "last_message_id")
         .first()
     )
-    return None if row is None else RoomPosition(UUID(str(room_id)), row[0], row[1])
+    return None if row is None else RoomPosition(room_id, row[0], row[1])
 
 
 def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
-    try:
-        parsed = room_id if isinstance(room_id, UUID) else uuid.UUID(str(room_id))
-    except ValueError:
+    parsed = parse_uuid(room_id)
+    if parsed is None:
         return False
     return RoomMember.objects.filter(room_id=parsed, user_id=user_id).exists()
 

@@ -3,15 +3,9 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import UserSummarySerializer
 from messaging.serializers import MessageSerializer
 from rooms.models import Room, RoomMember
-
-
-class RoomCreatorSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "avatar"]
-        read_only_fields = fields
 
 
 class MemberUserSerializer(serializers.ModelSerializer):
@@ -35,7 +29,7 @@ class RoomSerializer(serializers.ModelSerializer):
     """A room in lists. Needs `member_count` set on it (the selectors annotate it)."""
 
     created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)
-    creator = RoomCreatorSerializer(source="created_by", read_only=True, allow_null=True)
+    creator = UserSummarySerializer(source="created_by", read_only=True, allow_null=True)
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:

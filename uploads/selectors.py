@@ -40,9 +40,6 @@ def upload_get_owned(*, owner: AbstractBaseUser, url: str, for_update: bool = Fa
     return uploads.first()
 
 
-def upload_get_by_stored_name(*, name: str) -> tuple[Upload, bool] | None:
-    """The upload whose file or thumbnail is stored as `name`, and whether it is the thumbnail."""
-    upload = Upload.objects.filter(Q(file=name) | Q(thumbnail=name)).first()
-    if upload is None:
-        return None
-    return upload, upload.file.name != name
+def upload_get_by_stored_name(*, name: str) -> Upload | None:
+    """The upload whose file or thumbnail is stored as `name`."""
+    return Upload.objects.filter(Q(file=name) | Q(thumbnail=name)).first()

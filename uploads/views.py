@@ -70,10 +70,9 @@ def _partial(handle, upload, byte_range: tuple[int, int] | bool, size: int) -> H
 @require_safe
 def media_serve(request: HttpRequest, name: str) -> HttpResponse:
     # Only names recorded in the database are served, which also rules out path traversal.
-    found = upload_get_by_stored_name(name=name) if _is_safe_name(name) else None
-    if found is None:
+    upload = upload_get_by_stored_name(name=name) if _is_safe_name(name) else None
+    if upload is None:
         raise Http404("Not found")
-    upload, _is_thumbnail = found
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:

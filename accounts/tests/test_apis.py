@@ -399,10 +399,10 @@ class TestUsers:
         assert response.status_code == 404
         assert response.json() == {"error": "User not found"}
 
-    def test_user_id_that_is_not_a_uuid_is_400(self, api_client_for, user):
+    def test_user_id_that_is_not_a_uuid_is_404(self, api_client_for, user):
         response = api_client_for(user).get("/api/v1/users/not-a-uuid")
-        assert response.status_code == 400
-        assert response.json() == {"error": "Invalid user ID"}
+        assert response.status_code == 404
+        assert response.json() == {"error": "Not Found"}
 
     def test_users_endpoints_need_auth(self, api_client, other_user):
         assert api_client.get(f"/api/v1/users/{other_user.id}").status_code == 401

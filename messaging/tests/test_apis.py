@@ -239,6 +239,16 @@ class TestSend:
         assert listener.types() == ["new_message"]
         assert Message.objects.count() == 1
 
+    def test_a_file_size_sent_by_the_client_is_ignored_for_the_uploads_own(
+        self, api_client_for, user, chat, make_upload
+    ):
+        upload = make_upload(user, "file")
+        response = api_client_for(user).post(
+            url(chat), {"type": "file", "file_url": upload.url, "file_size": 10**9}, format="json"
+        )
+        assert response.status_code == 201
+        assert response.json()["file_size"] == upload.size
+
     def test_outsider_gets_403_and_nothing_is_stored(self, api_client_for, make_user, chat):
         response = api_client_for(make_user()).post(url(chat), {"content": "hi"}, format="json")
         assert (response.status_code, response.json()) == (403, {"error": "You are not a member of this room"})

@@ -88,9 +88,7 @@ class TestSend:
 
     def test_file_message_keeps_the_uploads_url_and_size_and_optional_caption(self, chat, user, make_upload):
         upload = make_upload(user, "file")
-        message, _ = message_send(
-            room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name="notes.pdf", file_size=10**9
-        )
+        message, _ = message_send(room_id=chat.id, sender=user, type="file", file_url=upload.url, file_name="notes.pdf")
         assert (message.file_url, message.file_name, message.file_size, message.content) == (
             upload.url,
             "notes.pdf",

@@ -1,4 +1,4 @@
-"""Issue 8: every message reaches every socket exactly once, in commit order.
+"""Every message reaches every socket exactly once, in commit order.
 
 The messages here are stored for real (with their room sequence numbers) before anyone listens,
 so their announcements can then be sent by hand, late or out of order, as a Redis client retrying

@@ -72,7 +72,7 @@ async def test_redis_restart_loses_no_acknowledged_message(chaos_servers, privat
         assert figures["lost_acknowledged_deliveries"] == 0, figures
         assert figures["duplicates"] == 0, figures
         assert figures["messages_acknowledged"] > 0, figures
-        # Issue 8: the message in flight when Redis died used to arrive after later ones
+        # The message in flight when Redis died must not arrive after later ones
         # (docs/reliability.md; deterministic: realtime/tests/test_delivery_order.py).
         assert figures["out_of_order"] == 0, figures
     finally:

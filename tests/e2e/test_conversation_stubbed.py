@@ -1,7 +1,7 @@
-"""The conversation view against a stubbed rooms/messages API (the real one is another issue's).
+"""The conversation view against a stubbed rooms/messages API, so every case is set up exactly.
 
 Auth is real; `/rooms*`, `/dm` and `/messages*` are answered by Playwright routes shaped exactly as
-issue 3's contract, so rendering rules are checked now: text-only insertion of what users wrote,
+the API's contract (README), so rendering rules are checked: text-only insertion of what users wrote,
 day separators, replies, attachments, ticks, and the edit/delete window under a controlled clock.
 """
 

@@ -147,7 +147,7 @@ def test_pages_send_a_strict_csp_and_load_without_violations(new_page, api, chat
     lines = page.console_lines + page.page_errors
     assert not [line for line in lines if "Content Security Policy" in line or "Refused to" in line], lines
     assert not page.page_errors
-    # The seed's client path still works.
+    # The address the first web client lived at still leads to the app.
     page.goto("/static/index.html")
     expect(page).to_have_url(f"{chat_server}/")
 

@@ -25,7 +25,7 @@ schema.config.generation.update(
     # Derandomized: `make test` must not turn red on a new random draw; `make fuzz` explores.
     deterministic=os.environ.get("FUZZ_RANDOM") != "1",
 )
-# "Valid by the schema, rejected anyway" is a finding only where JSON Schema could say the rule:
+# "Valid by the schema, rejected anyway" is a failure only where JSON Schema could say the rule:
 # a 400 for a domain rule (an avatar must be your uploaded image, text is not blank after trimming,
 # email *or* username), 403 for a room you are not in, 404 for an id that does not exist and 409
 # for a taken name are the right answers to schema-valid requests.

@@ -67,7 +67,7 @@ async def test_no_token_password_or_authorization_header_in_any_log_line(tmp_pat
         server.post("/api/v1/auth/login", {"email": "loggy@example.com", "password": password + "x"})
         request = urllib.request.Request(server.http + f"/api/v1/auth/me?token={token}&password={password}")
         request.add_header("Authorization", f"Bearer {token}")
-        urllib.request.urlopen(request, timeout=5).close()
+        (await asyncio.to_thread(urllib.request.urlopen, request, timeout=5)).close()
         async with websockets.connect(server.ws, additional_headers={"Authorization": f"Bearer {token}"}) as socket:
             await socket.recv()
             await socket.send(
