@@ -45,9 +45,11 @@ logger = logging.getLogger(__name__)
 SEQUENCE_GAP_WAIT_SECONDS = 0.25
 # A gap wider than this is not read back: the room's sockets are closed (4503) and resume instead.
 GAP_FILL_MAX_MESSAGES = 500
-# How long stopping waits for the hub's tasks to end once cancelled: a receive from Redis whose
-# cancellation was lost ends with its blocking pop (channels_redis blocks for up to 5 s).
-STOP_WAIT_SECONDS = 5.0
+# How long stopping waits for the hub's tasks to end once cancelled. The reader's cancellation can
+# be lost (see `Hub._read`) and it then ends only with its blocking pop from Redis (up to 5 s); the
+# last socket's disconnect must not wait that long (test clients give it 1 s), and a reader
+# bound to its channel ends by itself.
+STOP_WAIT_SECONDS = 0.5
 
 
 class LiveSocket(Protocol):
@@ -69,11 +71,11 @@ class Hub:
         self.sockets: set[LiveSocket] = set()
         self.reader: asyncio.Task | None = None
         self.maintenance: asyncio.Task | None = None
-        # Every task the hub starts, kept until it ends and awaited by `_stop`; the value says
-        # whether `_stop` cancels it (a group leave still under way is let finish).
-        self.tasks: dict[asyncio.Task, bool] = {}
+        # Every task the hub starts, kept until it ends, cancelled and awaited by `_stop`.
+        self.tasks: set[asyncio.Task] = set()
         self.delivering = asyncio.Lock()
         self._delivering_task: asyncio.Task | None = None
+        self._after_delivery: list[Coroutine[Any, Any, None]] = []
         # Typing and join/leave announcements per user and room, shared by the user's sockets here.
         self.ephemeral = EphemeralThrottle(EPHEMERAL_MIN_INTERVAL_SECONDS)
 
@@ -83,26 +85,30 @@ class Hub:
             self.reader = self._spawn(self._read(self.channel))
             self.maintenance = self._spawn(self._maintain(self.channel))
 
-    def _spawn(self, work: Coroutine[Any, Any, None], *, cancel_on_stop: bool = True) -> asyncio.Task:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(work)
-        self.tasks[task] = cancel_on_stop
+        self.tasks.add(task)
         task.add_done_callback(self._task_done)
         return task
 
     def _task_done(self, task: asyncio.Task) -> None:
-        self.tasks.pop(task, None)
+        self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("hub task failed", exc_info=task.exception())
 
     @contextlib.asynccontextmanager
     async def _delivery(self) -> AsyncIterator[None]:
-        """The delivery lock, noting which task holds it (see `_in_delivery`)."""
+        """The delivery lock, noting which task holds it (see `_in_delivery`); the group joins
+        and leaves asked for while it was held are made once it is released."""
         async with self.delivering:
             self._delivering_task = asyncio.current_task()
             try:
                 yield
             finally:
                 self._delivering_task = None
+                calls, self._after_delivery = self._after_delivery, []
+        for call in calls:
+            await call
 
     async def register(self, socket: LiveSocket) -> None:
         await self._ensure_running()
@@ -153,18 +159,17 @@ class Hub:
     def _in_delivery(self) -> bool:
         """Whether this task holds the delivery lock: a socket that was delivered `room_subscribe`
         (or `room_deleted`) joins (leaves) the room from inside the delivery. A Redis round trip
-        there would stall every room's delivery, so the join or leave goes on in a task of its
-        own. Events published to the room before the join lands were never this socket's to
-        hear: its client resumes to catch up, as after any join."""
+        there would stall the delivery of every room (a gap read back meanwhile too), so the join
+        or leave is made right after the lock is released, before the next event is read."""
         return self._delivering_task is not None and self._delivering_task is asyncio.current_task()
 
     async def _join(self, group: str, channel: str) -> None:
         if not self._in_delivery():
             await self.layer.group_add(group, channel)
         else:
-            self._spawn(self._join_in_background(group, channel), cancel_on_stop=False)
+            self._after_delivery.append(self._join_after_delivery(group, channel))
 
-    async def _join_in_background(self, group: str, channel: str) -> None:
+    async def _join_after_delivery(self, group: str, channel: str) -> None:
         try:
             await self.layer.group_add(group, channel)
         except RedisError as error:
@@ -180,7 +185,7 @@ class Hub:
         if not self._in_delivery():
             await self._leave_now(group, channel)
         else:
-            self._spawn(self._leave_now(group, channel), cancel_on_stop=False)
+            self._after_delivery.append(self._leave_now(group, channel))
 
     async def _leave_now(self, group: str, channel: str) -> None:
         try:
@@ -375,8 +380,7 @@ class Hub:
             return
         tasks = [task for task in self.tasks if task is not asyncio.current_task()]
         for task in tasks:
-            if self.tasks[task]:
-                task.cancel()
+            task.cancel()
         self.channel = self.reader = self.maintenance = None
         self.members.clear()
         for stream in self.streams.values():
@@ -385,8 +389,8 @@ class Hub:
         for group in groups:
             await self._leave_now(group, channel)
         if tasks:
-            # A cancellation can be lost (see `_read`); such a task still ends, bound to its
-            # channel, within one receive. It is not waited for longer than that.
+            # A cancellation can be lost (see `_read`): such a task still ends by itself, bound
+            # to its channel, after one more receive; it is not waited for that long.
             _, pending = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
             if pending:
                 logger.warning("hub tasks still running after it stopped", extra={"tasks": len(pending)})
