@@ -100,15 +100,18 @@ class Hub:
     async def _delivery(self) -> AsyncIterator[None]:
         """The delivery lock, noting which task holds it (see `_in_delivery`); the group joins
         and leaves asked for while it was held are made once it is released."""
-        async with self.delivering:
-            self._delivering_task = asyncio.current_task()
-            try:
-                yield
-            finally:
-                self._delivering_task = None
-                calls, self._after_delivery = self._after_delivery, []
-        for call in calls:
-            await call
+        calls: list[Coroutine[Any, Any, None]] = []
+        try:
+            async with self.delivering:
+                self._delivering_task = asyncio.current_task()
+                try:
+                    yield
+                finally:
+                    self._delivering_task = None
+                    calls, self._after_delivery = self._after_delivery, []
+        finally:
+            for call in calls:
+                await call
 
     async def register(self, socket: LiveSocket) -> None:
         await self._ensure_running()
