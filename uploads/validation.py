@@ -166,7 +166,8 @@ class UploadMultiPartParser(MultiPartParser):
         request = parser_context["request"]
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
-        handlers = [SizeLimitUploadHandler(request._request), *request.upload_handlers]
+        # The size limit needs no request (Django's handlers take one only to keep it).
+        handlers = [SizeLimitUploadHandler(), *request.upload_handlers]
         encoding = parser_context.get("encoding") or "utf-8"
         try:
             data, files = DjangoMultiPartParser(meta, stream, handlers, encoding).parse()
