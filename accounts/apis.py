@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.authentication import request_token
 from accounts.serializers import (
     AuthOutput,
     EmailChangeInput,
@@ -23,7 +24,7 @@ from accounts.serializers import (
     UserListOutput,
     UsernameChangeInput,
 )
-from chatapp.api import validated
+from chatapp.api import signed_in, validated
 from chatapp.openapi import ConfirmationSerializer, error_responses
 
 
@@ -61,7 +62,7 @@ class LoginApi(APIView):
 class MeApi(APIView):
     @extend_schema(summary="My profile", responses={200: OwnUserSerializer, **error_responses(401, 429)})
     def get(self, request: Request) -> Response:
-        return Response(OwnUserSerializer(request.user).data)
+        return Response(OwnUserSerializer(signed_in(request.user)).data)
 
     @extend_schema(
         summary="Update my status and/or avatar",
@@ -69,7 +70,7 @@ class MeApi(APIView):
         responses={200: OwnUserSerializer, **error_responses(400, 401, 429)},
     )
     def patch(self, request: Request) -> Response:
-        user = services.user_update_profile(user=request.user, **validated(ProfileUpdateInput, request))
+        user = services.user_update_profile(user=signed_in(request.user), **validated(ProfileUpdateInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
@@ -80,7 +81,7 @@ class LogoutApi(APIView):
         responses={200: ConfirmationSerializer, **error_responses(401, 429)},
     )
     def post(self, request: Request) -> Response:
-        services.token_revoke(token=request.auth)
+        services.token_revoke(token=request_token(request))
         return Response({"message": "Logged out successfully"})
 
 
@@ -91,7 +92,7 @@ class UsernameChangeApi(APIView):
         responses={200: OwnUserSerializer, **error_responses(400, 401, 409, 429)},
     )
     def patch(self, request: Request) -> Response:
-        user = services.user_change_username(user=request.user, **validated(UsernameChangeInput, request))
+        user = services.user_change_username(user=signed_in(request.user), **validated(UsernameChangeInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
@@ -102,7 +103,7 @@ class EmailChangeApi(APIView):
         responses={200: OwnUserSerializer, **error_responses(400, 401, 409, 429)},
     )
     def patch(self, request: Request) -> Response:
-        user = services.user_change_email(user=request.user, **validated(EmailChangeInput, request))
+        user = services.user_change_email(user=signed_in(request.user), **validated(EmailChangeInput, request))
         return Response(OwnUserSerializer(user).data)
 
 
@@ -113,7 +114,7 @@ class PasswordChangeApi(APIView):
         responses={200: PasswordChangedOutput, **error_responses(400, 401, 429)},
     )
     def patch(self, request: Request) -> Response:
-        token = services.user_change_password(user=request.user, **validated(PasswordChangeInput, request))
+        token = services.user_change_password(user=signed_in(request.user), **validated(PasswordChangeInput, request))
         return Response({"message": "Password updated successfully", "token": token})
 
 
@@ -124,7 +125,7 @@ class UserSearchApi(APIView):
         responses={200: UserListOutput, **error_responses(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:
-        users = selectors.user_search(query=request.query_params.get("q", ""), exclude=request.user)
+        users = selectors.user_search(query=request.query_params.get("q", ""), exclude=signed_in(request.user))
         return Response({"data": PublicUserSerializer(users, many=True).data})
 
 

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatapp.api import validated
+from chatapp.api import signed_in, validated
 from chatapp.openapi import error_responses
 from dms import selectors, services
 from dms.serializers import ConversationSerializer, DmStartInput
@@ -20,7 +20,7 @@ class DmApi(APIView):
         responses=inline_serializer("Conversations", {"data": ConversationSerializer(many=True)}),
     )
     def get(self, request: Request) -> Response:
-        conversations = selectors.dm_list(user=request.user)
+        conversations = selectors.dm_list(user=signed_in(request.user))
         return Response({"data": ConversationSerializer(conversations, many=True).data})
 
     @extend_schema(
@@ -28,8 +28,9 @@ class DmApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(DmStartInput, request)
-        room, created = services.dm_get_or_create(user=request.user, recipient_id=data["recipient_id"])
-        detail = room_get_for_user(room_id=room.id, user=request.user)
+        user = signed_in(request.user)
+        room, created = services.dm_get_or_create(user=user, recipient_id=data["recipient_id"])
+        detail = room_get_for_user(room_id=room.id, user=user)
         return Response(
             RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

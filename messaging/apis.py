@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatapp.api import validated
+from chatapp.api import signed_in, validated
 from chatapp.errors import BadRequest
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
@@ -60,24 +60,27 @@ class RoomMessagesApi(APIView):
         },
     )
     def get(self, request: Request, room_id: UUID) -> HttpResponse:
-        room, _ = room_get_member(room_id=room_id, user=request.user)
+        user = signed_in(request.user)
+        room, _ = room_get_member(room_id=room_id, user=user)
         before, after = request.query_params.get("before"), request.query_params.get("after")
         if before and after:
             raise BadRequest("Use either before or after, not both")
-        if before or after:
+        body: dict[str, object]
+        if anchor_id := before or after:
             limit = limit_param(request, max_limit=selectors.MAX_LIMIT)
             if before:
-                result = selectors.messages_before_json(room_id=room.id, before_id=before, limit=limit)
+                result = selectors.messages_before_json(room_id=room.id, before_id=anchor_id, limit=limit)
             else:
-                result = selectors.messages_after_json(room_id=room.id, after_id=after, limit=limit)
+                result = selectors.messages_after_json(room_id=room.id, after_id=anchor_id, limit=limit)
             data_json, body = result.data_json, {"data": None, "limit": limit, "has_more": result.has_more}
         else:
             page, limit = page_params(request, max_limit=selectors.MAX_LIMIT)
             rendered = selectors.message_page_json(room_id=room.id, page=page, limit=limit)
             data_json, body = rendered.data_json, rendered.page.as_response(None)
         if room.type == Room.Type.DIRECT:
-            body["partner_read_at"] = serializers.DateTimeField().to_representation(
-                room_partner_read_at(room=room, user=request.user)
+            read_at = room_partner_read_at(room=room, user=user)
+            body["partner_read_at"] = (
+                None if read_at is None else serializers.DateTimeField().to_representation(read_at)
             )
         return _json_with_data(body, data_json)
 
@@ -86,7 +89,7 @@ class RoomMessagesApi(APIView):
     )
     def post(self, request: Request, room_id: UUID) -> Response:
         message, created = services.message_send(
-            room_id=room_id, sender=request.user, **validated(MessageSendInput, request)
+            room_id=room_id, sender=signed_in(request.user), **validated(MessageSendInput, request)
         )
         return Response(
             MessageSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -97,7 +100,7 @@ class MessageDetailApi(APIView):
     @extend_schema(request=MessageEditInput, responses={200: MessageSerializer, **error_responses(403)})
     def patch(self, request: Request, message_id: UUID) -> Response:
         message = services.message_edit(
-            message_id=message_id, editor=request.user, **validated(MessageEditInput, request)
+            message_id=message_id, editor=signed_in(request.user), **validated(MessageEditInput, request)
         )
         return Response(MessageSerializer(message).data)
 
@@ -108,5 +111,5 @@ class MessageDetailApi(APIView):
         }
     )
     def delete(self, request: Request, message_id: UUID) -> Response:
-        services.message_delete(message_id=message_id, actor=request.user)
+        services.message_delete(message_id=message_id, actor=signed_in(request.user))
         return Response({"message": "Message deleted successfully"})

@@ -20,7 +20,6 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
-from broadcast.frames import write_frame
 from broadcast.groups import room_group, user_group
 from broadcast.publish import encode_event, send_now_async
 from chatapp.errors import DomainError, Unauthorized
@@ -34,6 +33,7 @@ from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
+from realtime.transport import NO_CHANNEL_LAYER, is_open, socket_of, write_frame
 from rooms import events as room_events
 from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
 
@@ -41,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009
-# Set by `manage.py serve`: the daphne protocol of this socket, for writing shared frames directly.
-WEBSOCKET_PROTOCOL_SCOPE_KEY = "chatapp.websocket_protocol"
 # Events for this socket were lost: reconnect, then `resume` (1012 is not available: autobahn only
 # lets applications close with 1000 or 3000-4999).
 CLOSE_EVENTS_LOST = 4503
@@ -74,8 +72,8 @@ def _uuid(payload: dict, field: str = "room_id") -> uuid.UUID:
 
 class ChatConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process's hub receives every group event once and calls `deliver`
-    # on the sockets concerned (realtime.hub). An alias with no layer configured turns it off.
-    channel_layer_alias = "chatapp-hub-delivers-instead"
+    # on the sockets concerned (realtime.hub).
+    channel_layer_alias = NO_CHANNEL_LAYER
     # Closes the socket when its token expires (set once authenticated).
     token_expiry: asyncio.Task | None = None
 
@@ -83,7 +81,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = None
         self.user_key = ""
         self.connection_id = uuid.uuid4().hex
-        self.protocol = self.scope.get(WEBSOCKET_PROTOCOL_SCOPE_KEY)
+        self.protocol = socket_of(self.scope)
         self.hub = get_hub()
         self.jti: str | None = None
         self.member_room_ids: set[str] = set()
@@ -371,7 +369,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         consumer hears of a client that left only after the current frame's handler returns."""
         if self.closing:
             return False
-        return self.protocol is None or self.protocol.state == self.protocol.STATE_OPEN
+        return self.protocol is None or is_open(self.protocol)
 
     _handlers = {
         "auth": on_auth,
@@ -432,8 +430,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             elif message.get("message_id") in self.replayed_message_ids:
                 return
         if frame is not None and self.protocol is not None:
-            if self.protocol.state == self.protocol.STATE_OPEN:
-                write_frame(self.protocol.transport, frame)
+            write_frame(self.protocol, frame)
         else:
             await self.send(text_data=message["text"])
         if event_type == "room_deleted":

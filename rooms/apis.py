@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatapp.api import validated
+from chatapp.api import signed_in, validated
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import page_params
 from rooms import selectors, services
@@ -47,8 +47,9 @@ class RoomListCreateApi(APIView):
 
     @extend_schema(request=RoomCreateInput, responses={201: RoomDetailSerializer, **error_responses(400)})
     def post(self, request: Request) -> Response:
-        room = services.room_create(creator=request.user, **validated(RoomCreateInput, request))
-        detail = selectors.room_get_for_user(room_id=room.id, user=request.user)
+        user = signed_in(request.user)
+        room = services.room_create(creator=user, **validated(RoomCreateInput, request))
+        detail = selectors.room_get_for_user(room_id=room.id, user=user)
         return Response(RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
 
 
@@ -57,33 +58,33 @@ class MyRoomsApi(APIView):
         operation_id="rooms_me_list", responses=inline_serializer("MyRooms", {"data": MyRoomSerializer(many=True)})
     )
     def get(self, request: Request) -> Response:
-        rooms = selectors.room_list_for_user(user=request.user)
+        rooms = selectors.room_list_for_user(user=signed_in(request.user))
         return Response({"data": MyRoomSerializer(rooms, many=True).data})
 
 
 class RoomDetailApi(APIView):
     @extend_schema(responses={200: RoomDetailSerializer, **error_responses(403)})
     def get(self, request: Request, room_id: UUID) -> Response:
-        room = selectors.room_get_for_user(room_id=room_id, user=request.user)
+        room = selectors.room_get_for_user(room_id=room_id, user=signed_in(request.user))
         return Response(RoomDetailSerializer(room).data)
 
     @extend_schema(responses={200: ConfirmationSerializer, **error_responses(400, 403)})
     def delete(self, request: Request, room_id: UUID) -> Response:
-        services.room_delete(room_id=room_id, actor=request.user)
+        services.room_delete(room_id=room_id, actor=signed_in(request.user))
         return Response({"message": "Room deleted successfully"})
 
 
 class RoomJoinApi(APIView):
     @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(403)})
     def post(self, request: Request, room_id: UUID) -> Response:
-        services.room_join(room_id=room_id, user=request.user)
+        services.room_join(room_id=room_id, user=signed_in(request.user))
         return Response({"message": "Joined room successfully"})
 
 
 class RoomLeaveApi(APIView):
     @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(400, 403)})
     def post(self, request: Request, room_id: UUID) -> Response:
-        services.room_leave(room_id=room_id, user=request.user)
+        services.room_leave(room_id=room_id, user=signed_in(request.user))
         return Response({"message": "Left room successfully"})
 
 
@@ -91,12 +92,12 @@ class RoomMemberAddApi(APIView):
     @extend_schema(request=RoomAddMemberInput, responses={201: RoomMemberSerializer, **error_responses(403, 409)})
     def post(self, request: Request, room_id: UUID) -> Response:
         data = validated(RoomAddMemberInput, request)
-        member = services.room_add_member(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        member = services.room_add_member(room_id=room_id, actor=signed_in(request.user), user_id=data["user_id"])
         return Response(RoomMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
 class RoomReadApi(APIView):
     @extend_schema(request=None, responses={200: ConfirmationSerializer, **error_responses(403)})
     def post(self, request: Request, room_id: UUID) -> Response:
-        services.room_mark_read(room_id=room_id, user=request.user)
+        services.room_mark_read(room_id=room_id, user=signed_in(request.user))
         return Response({"message": "Marked as read"})

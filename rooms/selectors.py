@@ -32,14 +32,6 @@ NOT_A_MEMBER = "You are not a member of this room"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def parse_id(value: UUID | str, *, not_found: str) -> UUID:
-    """An id as a UUID; text that is not one is the same 404 as an unknown id."""
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise NotFound(not_found)
-    return parsed
-
-
 def _member_count(room_ref: str) -> Coalesce:
     counts = RoomMember.objects.filter(room_id=OuterRef(room_ref)).order_by().values("room_id").annotate(n=Count("pk"))
     return Coalesce(Subquery(counts.values("n")[:1], output_field=IntegerField()), 0)
@@ -85,14 +77,13 @@ def room_get_for_user(*, room_id: UUID, user: User) -> Room:
     return room
 
 
-def room_get_with_membership(*, room_id: UUID | str, user: User, lock: bool = False) -> tuple[Room, RoomMember | None]:
+def room_get_with_membership(*, room_id: UUID, user: User, lock: bool = False) -> tuple[Room, RoomMember | None]:
     """The room and the user's membership (None for an outsider).
 
     Unknown rooms, and private or direct rooms the user is not in, raise NotFound.
     """
-    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
     rooms = Room.objects.select_for_update() if lock else Room.objects.all()
-    room = rooms.filter(pk=parsed).first()
+    room = rooms.filter(pk=room_id).first()
     if room is None:
         raise NotFound(ROOM_NOT_FOUND)
     membership = RoomMember.objects.filter(room_id=room.id, user_id=user.id).first()
@@ -135,23 +126,22 @@ def _membership_with_room(*, room_id: UUID, user_id: UUID, lock_room: bool) -> R
     return membership
 
 
-def room_get_member(*, room_id: UUID | str, user: User, lock_room: bool = False) -> tuple[Room, RoomMember]:
+def room_get_member(*, room_id: UUID, user: User, lock_room: bool = False) -> tuple[Room, RoomMember]:
     """The room and the user's membership, or 403 for an outsider of a public room (404 for hidden rooms).
 
     One query when the user is a member. `lock_room` also takes the room's row lock (in that query)
     until the transaction ends.
     """
-    parsed = parse_id(room_id, not_found=ROOM_NOT_FOUND)
     if connection.vendor == "postgresql":
-        membership = _membership_with_room(room_id=parsed, user_id=user.id, lock_room=lock_room)
+        membership = _membership_with_room(room_id=room_id, user_id=user.id, lock_room=lock_room)
     else:
         memberships = RoomMember.objects.select_related("room")
         if lock_room:
             memberships = memberships.select_for_update(of=("room",))
-        membership = memberships.filter(room_id=parsed, user_id=user.id).first()
+        membership = memberships.filter(room_id=room_id, user_id=user.id).first()
     if membership is not None:
         return membership.room, membership
-    room_type = Room.objects.filter(pk=parsed).values_list("type", flat=True).first()
+    room_type = Room.objects.filter(pk=room_id).values_list("type", flat=True).first()
     if room_type == Room.Type.PUBLIC:
         raise Forbidden(NOT_A_MEMBER)
     raise NotFound(ROOM_NOT_FOUND)

@@ -15,7 +15,6 @@ from rooms.models import Room, RoomMember
 from rooms.selectors import (
     ROOM_NOT_FOUND,
     RoomPosition,
-    parse_id,
     room_get_member,
     room_get_with_membership,
     room_ids_for_user,
@@ -50,7 +49,7 @@ def _delete(room: Room) -> None:
 
 
 @transaction.atomic
-def room_delete(*, room_id: UUID | str, actor: User) -> None:
+def room_delete(*, room_id: UUID, actor: User) -> None:
     """Deletes a room and its messages: its creator or one of its admins only; never a direct room."""
     room, membership = room_get_with_membership(room_id=room_id, user=actor, lock=True)
     if room.type == Room.Type.DIRECT:
@@ -68,9 +67,9 @@ def room_delete_by_staff(*, room: Room) -> None:
 
 
 @transaction.atomic
-def room_join(*, room_id: UUID | str, user: User) -> bool:
+def room_join(*, room_id: UUID, user: User) -> bool:
     """Joins a public room; returns False (and announces nothing) when already a member."""
-    room = Room.objects.filter(pk=parse_id(room_id, not_found=ROOM_NOT_FOUND)).first()
+    room = Room.objects.filter(pk=room_id).first()
     if room is None:
         raise NotFound(ROOM_NOT_FOUND)
     if RoomMember.objects.filter(room_id=room.id, user_id=user.id).exists():
@@ -101,7 +100,7 @@ def _promote_if_no_admin_left(room: Room) -> None:
 
 
 @transaction.atomic
-def room_leave(*, room_id: UUID | str, user: User) -> bool:
+def room_leave(*, room_id: UUID, user: User) -> bool:
     """Leaves a room (not a direct one); returns False when the user was not a member."""
     room, membership = room_get_with_membership(room_id=room_id, user=user)
     if room.type == Room.Type.DIRECT:
@@ -144,7 +143,7 @@ def room_member_add_by_staff(
 
 
 @transaction.atomic
-def room_add_member(*, room_id: UUID | str, actor: User, user_id: UUID) -> RoomMember:
+def room_add_member(*, room_id: UUID, actor: User, user_id: UUID) -> RoomMember:
     """A room admin adds someone (the way into a private room)."""
     room, membership = room_get_member(room_id=room_id, user=actor)
     if room.type == Room.Type.DIRECT:
@@ -165,7 +164,7 @@ def room_add_member(*, room_id: UUID | str, actor: User, user_id: UUID) -> RoomM
 
 
 @transaction.atomic
-def room_mark_read(*, room_id: UUID | str, user: User, now: datetime | None = None) -> datetime:
+def room_mark_read(*, room_id: UUID, user: User, now: datetime | None = None) -> datetime:
     """Sets the user's read mark in the room to `now` and tells the room."""
     room, membership = room_get_member(room_id=room_id, user=user)
     read_at = now or timezone.now()

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatapp.api import validated
+from chatapp.api import signed_in, validated
 from chatapp.openapi import error_responses
 from uploads import services
 from uploads.serializers import UploadInput, UploadSerializer
@@ -25,5 +25,5 @@ class UploadCreateApi(APIView):
     def post(self, request: Request) -> Response:
         ensure_content_length_allowed(request.META)  # before request.data touches the body
         data = validated(UploadInput, request)
-        upload = services.upload_create(owner=request.user, file=data["file"])
+        upload = services.upload_create(owner=signed_in(request.user), file=data["file"])
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,6 @@
 """Every write to uploads: storing a checked file, and removing unreferenced ones."""
 
+import functools
 import logging
 import secrets
 from datetime import datetime
@@ -32,7 +33,8 @@ def upload_create(*, owner: AbstractBaseUser, file: UploadedFile) -> Upload:
     checked = check_upload(file)
     extension = "jpg" if checked.extension == "jpeg" else checked.extension
     upload = Upload(
-        owner=owner,
+        # By id: the concrete user model lives in accounts, above this app.
+        owner_id=owner.pk,
         original_name=checked.original_name,
         mime=checked.mime,
         kind=checked.kind,
@@ -51,7 +53,7 @@ def upload_create(*, owner: AbstractBaseUser, file: UploadedFile) -> Upload:
             file.seek(0)
             name = default_storage.save(_random_name(extension), File(file))
             stored.append(name)
-            upload.file.name, upload.size = name, file.size
+            upload.file.name, upload.size = name, checked.size
         with transaction.atomic():
             upload.save(force_insert=True)
     except BaseException:
@@ -96,7 +98,7 @@ def upload_cleanup(*, older_than: datetime) -> list[Upload]:
                 continue
             names = [name for name in (upload.file.name, upload.thumbnail.name) if name]
             upload.delete()
-            transaction.on_commit(lambda names=names: _delete_files(names))
+            transaction.on_commit(functools.partial(_delete_files, names))
         removed.append(upload)
     return removed
 

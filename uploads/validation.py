@@ -75,6 +75,7 @@ class CheckedFile:
     kind: str
     mime: str
     original_name: str
+    size: int
 
 
 def clean_original_name(name: str) -> str:
@@ -114,7 +115,7 @@ def check_upload(file: UploadedFile) -> CheckedFile:
         raise BadRequest(f"File content ({mime}) does not match the .{extension} extension")
     if file_type.kind in ("image", "audio") and _contains_markup(file):
         raise BadRequest("File contains HTML or script markup")
-    return CheckedFile(extension=extension, kind=file_type.kind, mime=mime, original_name=original_name)
+    return CheckedFile(extension=extension, kind=file_type.kind, mime=mime, original_name=original_name, size=file.size)
 
 
 def _contains_markup(file: UploadedFile) -> bool:
@@ -165,7 +166,8 @@ class UploadMultiPartParser(MultiPartParser):
         request = parser_context["request"]
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
-        handlers = [SizeLimitUploadHandler(request._request), *request.upload_handlers]
+        # The size limit needs no request (Django's handlers take one only to keep it).
+        handlers = [SizeLimitUploadHandler(), *request.upload_handlers]
         encoding = parser_context.get("encoding") or "utf-8"
         try:
             data, files = DjangoMultiPartParser(meta, stream, handlers, encoding).parse()

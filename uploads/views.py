@@ -7,12 +7,15 @@ is not an image or audio.
 """
 
 import re
+from typing import Literal
 
+from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from uploads.models import Upload
 from uploads.selectors import upload_get_by_stored_name
 
 MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -33,7 +36,7 @@ def _position(digits: str) -> int:
     return int(significant) if len(significant) <= _MAX_POSITION_DIGITS else 10**_MAX_POSITION_DIGITS
 
 
-def _requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def _requested_range(header: str, size: int) -> tuple[int, int] | Literal[False] | None:
     """The byte range asked for as (first, last), inclusive; None to send the whole file.
 
     False when the range lies beyond the file (416). Only one range is served: a list of ranges,
@@ -53,7 +56,7 @@ def _requested_range(header: str, size: int) -> tuple[int, int] | None | bool:
     return (start, end) if start < size else False
 
 
-def _partial(handle, upload, byte_range: tuple[int, int] | bool, size: int) -> HttpResponse:
+def _partial(handle: File, upload: Upload, byte_range: tuple[int, int] | Literal[False], size: int) -> HttpResponse:
     """206 with the requested bytes (uploads are at most 4 MB, so they are read into memory)."""
     if byte_range is False:
         handle.close()
@@ -68,7 +71,7 @@ def _partial(handle, upload, byte_range: tuple[int, int] | bool, size: int) -> H
 
 
 @require_safe
-def media_serve(request: HttpRequest, name: str) -> HttpResponse:
+def media_serve(request: HttpRequest, name: str) -> HttpResponseBase:
     # Only names recorded in the database are served, which also rules out path traversal.
     upload = upload_get_by_stored_name(name=name) if _is_safe_name(name) else None
     if upload is None:
@@ -80,6 +83,7 @@ def media_serve(request: HttpRequest, name: str) -> HttpResponse:
     inline = upload.is_image or upload.is_audio
     # Audio players seek (and Safari starts playback) with Range requests.
     byte_range = _requested_range(request.headers.get("Range", ""), handle.size)
+    response: HttpResponseBase
     if byte_range is not None:
         response = _partial(handle, upload, byte_range, handle.size)
         if not inline:

@@ -9,7 +9,6 @@ from channels.db import database_sync_to_async
 
 from accounts.models import User
 from accounts.tokens import token_issue
-from realtime.tests.test_live_servers import servers  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

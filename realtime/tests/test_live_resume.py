@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from messaging.models import Message
 from realtime.selectors import RESUME_MAX_EVENTS
-from realtime.tests.test_live_servers import next_event, open_socket, register, servers  # noqa: F401
+from realtime.tests.live_servers import register
+from realtime.tests.test_live_servers import next_event, open_socket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

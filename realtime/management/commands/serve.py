@@ -6,12 +6,9 @@ with 1001 (going away) so clients reconnect elsewhere and resume, then stop the 
 """
 
 import asyncio
-import fcntl
 import logging
 import os
 import signal
-import struct
-import termios
 import threading
 
 from django.conf import settings
@@ -40,25 +37,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         import daphne.server  # noqa: F401 - installs Twisted's asyncio reactor: import first
-        from daphne.ws_protocol import WebSocketProtocol
         from twisted.internet import reactor, task
 
         from chatapp.asgi import application
         from chatapp.edge import EdgeServer
-        from realtime import hub
-        from realtime.consumers import MAX_FRAME_BYTES, WEBSOCKET_PROTOCOL_SCOPE_KEY
+        from realtime import hub, transport
+        from realtime.consumers import MAX_FRAME_BYTES
 
-        class ChatServer(EdgeServer):
-            def create_application(self, protocol, scope):
-                # Lets the process hub write ready-made frames straight to this socket's
-                # transport (broadcast.frames): one frame per event, not one per recipient.
-                if isinstance(protocol, WebSocketProtocol):
-                    scope[WEBSOCKET_PROTOCOL_SCOPE_KEY] = protocol
-                return super().create_application(protocol, scope)
-
-            def listen_success(self, listening_port) -> None:
-                self.ports = [*getattr(self, "ports", []), listening_port]
-                super().listen_success(listening_port)
+        class ChatServer(transport.ExposesWebSockets, EdgeServer):
+            pass
 
         server = ChatServer(
             application=application,
@@ -77,43 +64,26 @@ class Command(BaseCommand):
         )
         stopping = False
 
-        def open_websockets() -> list[WebSocketProtocol]:
-            return [
-                protocol
-                for protocol in list(server.connections)
-                if isinstance(protocol, WebSocketProtocol) and protocol.state != protocol.STATE_CLOSED
-            ]
-
-        def running_applications() -> list[asyncio.Future]:
-            return [
-                details["application_instance"]
-                for details in list(server.connections.values())
-                if "application_instance" in details and not details["application_instance"].done()
-            ]
-
         async def shut_down() -> None:
-            for listening_port in getattr(server, "ports", []):
-                listening_port.stopListening()
+            transport.stop_listening(server)
             hub.begin_shutdown()
-            sockets = open_websockets()
+            sockets = transport.open_websockets(server)
             try:
-                # autobahn's public sendClose() only takes 1000 or 3000-4999; 1001 ("going away")
-                # is the code that tells clients to reconnect elsewhere, so send the frame directly.
                 for protocol in sockets:
-                    if protocol.state == protocol.STATE_OPEN:
-                        protocol.sendCloseFrame(code=1001, isReply=False)
+                    transport.close_going_away(protocol)
                 deadline = asyncio.get_running_loop().time() + SHUTDOWN_CLOSE_TIMEOUT_SECONDS
-                while open_websockets() and asyncio.get_running_loop().time() < deadline:
+                while transport.open_websockets(server) and asyncio.get_running_loop().time() < deadline:
                     await asyncio.sleep(0.05)
                 # A closed socket's consumer still runs its disconnect (presence, last_seen) in a
                 # database thread whose on-commit publish needs this loop: stopping the reactor
                 # under it left that thread, and so the process, waiting forever.
                 deadline += SHUTDOWN_DRAIN_TIMEOUT_SECONDS
-                while running_applications() and asyncio.get_running_loop().time() < deadline:
+                while transport.running_applications(server) and asyncio.get_running_loop().time() < deadline:
                     await asyncio.sleep(0.05)
             finally:
                 logger.info(
-                    "shutdown: sockets closed", extra={"sockets": len(sockets), "left_open": len(open_websockets())}
+                    "shutdown: sockets closed",
+                    extra={"sockets": len(sockets), "left_open": len(transport.open_websockets(server))},
                 )
                 reactor.stop()
 
@@ -125,42 +95,22 @@ class Command(BaseCommand):
             logger.info("shutdown requested", extra={"signal": signal.Signals(signum).name})
             asyncio.ensure_future(shut_down())
 
-        def buffered_bytes(protocol: WebSocketProtocol) -> int:
-            # Twisted's TCP transport: what it could not write yet (FileDescriptor's buffers)...
-            transport = protocol.transport
-            pending = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
-            return pending + getattr(transport, "_tempDataLen", 0) + kernel_unsent_bytes(transport)
-
-        def kernel_unsent_bytes(transport) -> int:
-            # ...plus what the kernel holds for the client. Frames go out with a direct send
-            # (broadcast.frames), and Linux grows a socket's send buffer up to tcp_wmem's maximum
-            # (4 MiB by default), so a client that stops reading first fills megabytes of kernel
-            # memory while Twisted's buffer stays empty: counting only Twisted's, a socket with
-            # 350 KB waiting was never cut off at a 64 KiB limit. SIOCOUTQ (= TIOCOUTQ) is the
-            # socket's unacknowledged and unsent bytes.
-            try:
-                queued = fcntl.ioctl(transport.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
-            except (OSError, ValueError, AttributeError):
-                return 0  # closed meanwhile, or a platform without it: Twisted's buffer alone
-            return struct.unpack("i", queued)[0]
-
         def cut_off_slow_readers() -> None:
             # Nothing slows a consumer whose client stopped reading: its frames go into the kernel's
             # send buffer, then into the transport's unbounded write buffer. Past the limit, drop
             # the connection (a close frame would only queue behind the backlog); the client
             # resumes when it reconnects.
-            for protocol in open_websockets():
-                buffered = buffered_bytes(protocol)
+            for protocol in transport.open_websockets(server):
+                buffered = transport.buffered_bytes(protocol)
                 if buffered > settings.WS_MAX_BUFFERED_BYTES:
                     logger.warning(
                         "websocket write buffer over limit: dropping the connection",
                         extra={"buffered_bytes": buffered, "limit": settings.WS_MAX_BUFFERED_BYTES},
                     )
-                    protocol.transport.abortConnection()
+                    transport.drop(protocol)
 
         def on_reactor_running() -> None:
-            # Fail over-size frames with a real close frame (1009), not a dropped connection.
-            server.ws_factory.setProtocolOptions(failByDrop=False)
+            transport.fail_oversize_frames_with_close(server)
             task.LoopingCall(cut_off_slow_readers).start(1.0, now=False)
             loop = asyncio.get_event_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
