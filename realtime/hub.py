@@ -12,9 +12,11 @@ expired (their process died).
 """
 
 import asyncio
+import contextlib
 import logging
 import weakref
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import AsyncIterator, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -28,6 +30,7 @@ from broadcast.publish import relay_message
 from realtime.admission import EPHEMERAL_MIN_INTERVAL_SECONDS, EphemeralThrottle
 from realtime.presence import get_presence
 from realtime.selectors import room_messages_after
+from realtime.stream import Gap, RoomStream
 
 if TYPE_CHECKING:
     from rooms.selectors import RoomPosition
@@ -42,6 +45,11 @@ logger = logging.getLogger(__name__)
 SEQUENCE_GAP_WAIT_SECONDS = 0.25
 # A gap wider than this is not read back: the room's sockets are closed (4503) and resume instead.
 GAP_FILL_MAX_MESSAGES = 500
+# How long stopping waits for the hub's tasks to end once cancelled. The reader's cancellation can
+# be lost (see `Hub._read`) and it then ends only with its blocking pop from Redis (up to 5 s); the
+# last socket's disconnect must not wait that long (test clients give it 1 s), and a reader
+# bound to its channel ends by itself.
+STOP_WAIT_SECONDS = 0.5
 
 
 class LiveSocket(Protocol):
@@ -58,29 +66,52 @@ class Hub:
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.members: dict[str, set[LiveSocket]] = {}
+        # The order of each group's messages, for as long as it has local members.
+        self.streams: dict[str, RoomStream] = {}
         self.sockets: set[LiveSocket] = set()
         self.reader: asyncio.Task | None = None
         self.maintenance: asyncio.Task | None = None
-        # Per room group: the next message sequence number due, and messages held until it comes.
-        # Every seq from `first_seq` up to `next_seq` has been delivered, live or read back from
-        # the database, and `last_message_id` is the id of the one just before `next_seq` (where
-        # a database read of a gap starts).
-        self.next_seq: dict[str, int] = {}
-        self.first_seq: dict[str, int] = {}
-        self.last_message_id: dict[str, str | None] = {}
-        self.held: dict[str, dict[int, dict]] = {}
-        self.gap_timers: dict[str, asyncio.TimerHandle] = {}
-        # Groups whose gap is being read from the database (the value tells one read from the next).
-        self.filling: dict[str, object] = {}
+        # Every task the hub starts, kept until it ends, cancelled and awaited by `_stop`.
+        self.tasks: set[asyncio.Task] = set()
         self.delivering = asyncio.Lock()
+        self._delivering_task: asyncio.Task | None = None
+        self._after_delivery: list[Coroutine[Any, Any, None]] = []
         # Typing and join/leave announcements per user and room, shared by the user's sockets here.
         self.ephemeral = EphemeralThrottle(EPHEMERAL_MIN_INTERVAL_SECONDS)
 
     async def _ensure_running(self) -> None:
         if self.channel is None:
             self.channel = await self.layer.new_channel(prefix="hub.")
-            self.reader = asyncio.ensure_future(self._read(self.channel))
-            self.maintenance = asyncio.ensure_future(self._maintain(self.channel))
+            self.reader = self._spawn(self._read(self.channel))
+            self.maintenance = self._spawn(self._maintain(self.channel))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("hub task failed", exc_info=task.exception())
+
+    @contextlib.asynccontextmanager
+    async def _delivery(self) -> AsyncIterator[None]:
+        """The delivery lock, noting which task holds it (see `_in_delivery`); the group joins
+        and leaves asked for while it was held are made once it is released."""
+        calls: list[Coroutine[Any, Any, None]] = []
+        try:
+            async with self.delivering:
+                self._delivering_task = asyncio.current_task()
+                try:
+                    yield
+                finally:
+                    self._delivering_task = None
+                    calls, self._after_delivery = self._after_delivery, []
+        finally:
+            for call in calls:
+                await call
 
     async def register(self, socket: LiveSocket) -> None:
         await self._ensure_running()
@@ -102,14 +133,19 @@ class Hub:
         sees sets the order.
         """
         await self._ensure_running()
+        channel = self.channel
         members = self.members.get(group)
-        if members is None:
-            members = self.members[group] = set()
-            if position is not None and group not in self.next_seq:
-                self.next_seq[group] = self.first_seq[group] = position.message_seq + 1
-                self.last_message_id[group] = str(position.last_message_id) if position.last_message_id else None
-            await self.layer.group_add(group, self.channel)
-        members.add(socket)
+        if members is not None:
+            members.add(socket)
+            return
+        self.members[group] = {socket}
+        if position is None:
+            self.streams[group] = RoomStream()
+        else:
+            last_id = str(position.last_message_id) if position.last_message_id else None
+            self.streams[group] = RoomStream(next_seq=position.message_seq + 1, last_message_id=last_id)
+        if channel is not None:
+            await self._join(group, channel)
 
     async def unsubscribe(self, group: str, socket: LiveSocket) -> None:
         members = self.members.get(group)
@@ -118,15 +154,49 @@ class Hub:
         members.discard(socket)
         if not members:
             del self.members[group]
-            self._forget_order(group)
+            self.streams.pop(group).reset()
             channel = self.channel
             if channel is not None:
-                try:
-                    await self.layer.group_discard(group, channel)
-                except RedisError as error:
-                    # Redis is away: the membership lapses with the layer's group expiry, and
-                    # after an outage the hub rejoins only the groups it still has sockets for.
-                    logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
+                await self._leave(group, channel)
+
+    def _in_delivery(self) -> bool:
+        """Whether this task holds the delivery lock: a socket that was delivered `room_subscribe`
+        (or `room_deleted`) joins (leaves) the room from inside the delivery. A Redis round trip
+        there would stall the delivery of every room (a gap read back meanwhile too), so the join
+        or leave is made right after the lock is released, before the next event is read."""
+        return self._delivering_task is not None and self._delivering_task is asyncio.current_task()
+
+    async def _join(self, group: str, channel: str) -> None:
+        if not self._in_delivery():
+            await self.layer.group_add(group, channel)
+        else:
+            self._after_delivery.append(self._join_after_delivery(group, channel))
+
+    async def _join_after_delivery(self, group: str, channel: str) -> None:
+        try:
+            await self.layer.group_add(group, channel)
+        except RedisError as error:
+            # The group's sockets would hear nothing: they resume once Redis answers again.
+            logger.warning("hub could not join a group", extra={"group": group, "error": str(error)})
+            async with self._delivery():
+                await self._drop_group(group, reason="the group could not be joined")
+            return
+        if self.channel != channel or group not in self.members:
+            await self._leave_now(group, channel)  # the hub stopped, or the group emptied, meanwhile
+
+    async def _leave(self, group: str, channel: str) -> None:
+        if not self._in_delivery():
+            await self._leave_now(group, channel)
+        else:
+            self._after_delivery.append(self._leave_now(group, channel))
+
+    async def _leave_now(self, group: str, channel: str) -> None:
+        try:
+            await self.layer.group_discard(group, channel)
+        except RedisError as error:
+            # Redis is away: the membership lapses with the layer's group expiry, and
+            # after an outage the hub rejoins only the groups it still has sockets for.
+            logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
 
     async def _read(self, channel: str) -> None:
         """Receives this hub's events on `channel` for as long as the hub uses that channel.
@@ -196,8 +266,8 @@ class Hub:
         stream before the loss; the reconnected sockets catch up from the database, so it is
         forgotten rather than held against announcements that will never come.
         """
-        for group in {*self.next_seq, *self.held, *self.filling}:
-            self._forget_order(group)
+        for stream in self.streams.values():
+            stream.reset()
         for socket in list(self.sockets):
             await socket.events_dropped()
 
@@ -211,35 +281,19 @@ class Hub:
                 await self._events_lost()
             return
         group = message.get("group", "")
-        if group not in self.members:
-            return
-        async with self.delivering:
+        stream = self.streams.get(group)
+        if stream is None:
+            return  # no local socket in the group (any more)
+        async with self._delivery():
             seq = message.get("seq")
             if seq is None:
                 await self._deliver(group, message)
                 return
-            due = self.next_seq.get(group)
-            if due is None:
-                # The first message of the room this hub sees sets where its order starts.
-                self.first_seq[group] = seq
-                await self._deliver_in_turn(group, seq, message)
-                return
-            if seq < due:
-                if seq >= self.first_seq[group]:
-                    return  # delivered already, live or read back to fill a gap: a late announcement
-                # Committed before the first message this hub delivered in the room, announced
-                # after it: no earlier state to place it by. A socket that resumed since has it in
-                # its replay and drops this copy (realtime.consumers).
-                await self._deliver(group, message)
-                return
-            if seq == due and group not in self.filling:
-                await self._deliver_in_turn(group, seq, message)
-                await self._deliver_held_in_turn(group)
-                return
-            # Ahead of its turn: an earlier message's announcement is still on its way.
-            self.held.setdefault(group, {})[seq] = message
-            if group not in self.gap_timers and group not in self.filling:
-                self._start_gap_timer(group)
+            decision = stream.accept(seq, message)
+            for event in decision.events:
+                await self._deliver(group, event)
+        if decision.wait is not None:
+            self._spawn(self._fill_gap(group, stream, decision.wait))
 
     async def _deliver(self, group: str, message: dict) -> None:
         members = list(self.members.get(group, ()))
@@ -248,89 +302,53 @@ class Hub:
         for socket in members:
             await socket.deliver(message, frame)
 
-    async def _deliver_in_turn(self, group: str, seq: int, message: dict) -> None:
-        await self._deliver(group, message)
-        self.next_seq[group] = seq + 1
-        self.last_message_id[group] = message.get("message_id")
-
-    async def _deliver_held_in_turn(self, group: str) -> None:
-        held = self.held.get(group)
-        while held and self.next_seq[group] in held:
-            seq = self.next_seq[group]
-            await self._deliver_in_turn(group, seq, held.pop(seq))
-        if not held:
-            self._clear_gap(group)
-
-    def _start_gap_timer(self, group: str) -> None:
-        self.gap_timers[group] = asyncio.get_running_loop().call_later(
-            SEQUENCE_GAP_WAIT_SECONDS, lambda: asyncio.ensure_future(self._fill_gap(group))
-        )
-
-    async def _fill_gap(self, group: str) -> None:
-        """Delivers the messages a room's gap is missing, read from the database, then the held ones.
+    async def _fill_gap(self, group: str, stream: RoomStream, wait: object) -> None:
+        """Waits for a room's gap to close, else delivers what it misses from the database.
 
         The read runs outside `delivering`, so other rooms flow on meanwhile; this room's
         messages are held until it is done. If the gap cannot be read back (database down, the
         rows do not match what was announced), the room's local sockets are closed (4503) and
         their clients resume: later messages are never delivered before earlier ones.
         """
-        self.gap_timers.pop(group, None)
-        held = self.held.get(group)
-        if not held or group not in self.members:
-            return
-        due, last = self.next_seq[group], max(held)
-        attempt = self.filling[group] = object()
+        await asyncio.sleep(SEQUENCE_GAP_WAIT_SECONDS)
+        gap = stream.gap_to_fill(wait)
+        if gap is None:
+            return  # closed by its announcements, or the room's order was forgotten meanwhile
         try:
-            missing = await self._read_gap(group, due=due, last=last)
+            rows = await self._read_gap(group, gap)
         except Exception as error:
             # Whatever failed (a database outage, a bug), the room must not stay held forever.
             logger.exception("hub could not read a gap back", extra={"group": group, "error": str(error)})
-            missing = None
-        async with self.delivering:
-            if self.filling.get(group) is not attempt:
-                return  # the room's order was forgotten meanwhile (sockets gone, events lost)
-            del self.filling[group]
-            held = self.held.get(group, {})
-            if missing is None or not _matches(missing, held, due=due, last=last):
+            rows = None
+        async with self._delivery():
+            missing = stream.missing_seqs(gap)
+            fill = stream.gap_filled(gap, rows)
+            if not fill.filled:
                 await self._drop_group(group)
                 return
-            late = [seq for seq in range(due, last + 1) if seq not in held]
-            logger.info("hub filled a gap from the database", extra={"group": group, "seqs": late})
-            for offset, message in enumerate(missing):
-                seq = due + offset
-                # A held announcement is the one other processes delivered: prefer it.
-                await self._deliver_in_turn(group, seq, held.pop(seq, message))
-            await self._deliver_held_in_turn(group)
-            if self.held.get(group):
-                self._start_gap_timer(group)  # a new gap opened while this one was read
+            if fill.events:
+                logger.info("hub filled a gap from the database", extra={"group": group, "seqs": missing})
+            for event in fill.events:
+                await self._deliver(group, event)
+        if fill.wait is not None:
+            self._spawn(self._fill_gap(group, stream, fill.wait))  # a new gap opened during the read
 
-    async def _read_gap(self, group: str, *, due: int, last: int) -> list[dict] | None:
-        """Relay messages for seqs `due`..`last`, read in commit order after the last one delivered."""
-        room_id, after_id, count = room_id_of_group(group), self.last_message_id.get(group), last - due + 1
-        if room_id is None or count > GAP_FILL_MAX_MESSAGES:
+    async def _read_gap(self, group: str, gap: Gap) -> list[dict] | None:
+        """Relay messages for the gap's seqs, read in commit order after the last one delivered."""
+        room_id = room_id_of_group(group)
+        if room_id is None or gap.count > GAP_FILL_MAX_MESSAGES:
             return None
         return await database_sync_to_async(_gap_relay_messages, thread_sensitive=False)(
-            group=group, room_id=room_id, after_id=after_id, first_seq=due, count=count
+            group=group, room_id=room_id, after_id=gap.after_id, first_seq=gap.due, count=gap.count
         )
 
     async def _drop_group(self, group: str, *, reason: str = "a gap in its messages") -> None:
         logger.warning("hub closes a group's sockets so their clients resume", extra={"group": group, "reason": reason})
-        self._forget_order(group)
+        stream = self.streams.get(group)
+        if stream is not None:
+            stream.reset()
         for socket in list(self.members.get(group, ())):
             await socket.events_dropped()
-
-    def _clear_gap(self, group: str) -> None:
-        self.held.pop(group, None)
-        timer = self.gap_timers.pop(group, None)
-        if timer is not None:
-            timer.cancel()
-
-    def _forget_order(self, group: str) -> None:
-        self._clear_gap(group)
-        self.next_seq.pop(group, None)
-        self.first_seq.pop(group, None)
-        self.last_message_id.pop(group, None)
-        self.filling.pop(group, None)
 
     async def _maintain(self, channel: str) -> None:
         """Renew group memberships and this process's presence; sweep users of dead processes.
@@ -363,25 +381,22 @@ class Hub:
         channel, groups = self.channel, list(self.members)
         if channel is None:
             return
-        for task in (self.reader, self.maintenance):
-            if task is not None:
-                task.cancel()
+        tasks = [task for task in self.tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
         self.channel = self.reader = self.maintenance = None
         self.members.clear()
+        for stream in self.streams.values():
+            stream.reset()
+        self.streams.clear()
         for group in groups:
-            self._forget_order(group)
-        for group in groups:
-            try:
-                await self.layer.group_discard(group, channel)
-            except RedisError as error:
-                logger.warning("hub could not leave a group", extra={"group": group, "error": str(error)})
-
-
-def _matches(missing: list[dict], held: dict[int, dict], *, due: int, last: int) -> bool:
-    """Whether the rows read back are the gap: one per seq, agreeing with every held announcement."""
-    if len(missing) != last - due + 1:
-        return False  # fewer rows than seqs: a message gone since, or created_at out of seq order
-    return all(held[seq].get("message_id") == missing[seq - due]["message_id"] for seq in held if seq <= last)
+            await self._leave_now(group, channel)
+        if tasks:
+            # A cancellation can be lost (see `_read`): such a task still ends by itself, bound
+            # to its channel, after one more receive; it is not waited for that long.
+            _, pending = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            if pending:
+                logger.warning("hub tasks still running after it stopped", extra={"tasks": len(pending)})
 
 
 # Runs in a worker thread.

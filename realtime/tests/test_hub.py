@@ -201,3 +201,18 @@ async def test_a_channel_name_the_layer_refuses_is_not_taken_for_a_redis_outage(
     assert (await client.receive_type("new_message"))["payload"]["content"] == "still delivered"
     assert "hub lost the channel layer" not in caplog.text
     assert "hub could not receive on its channel" in caplog.text
+
+
+async def test_a_stopped_hub_leaves_no_task_of_its_own_running(ws_connect):
+    """The gap wait, the reader and the maintenance are kept and awaited when the last socket
+    goes, instead of a timer and tasks nobody holds running on after the hub stopped."""
+    room, (alice,) = await room_with_members(1)
+    client = await ws_connect(alice)
+    await get_channel_layer().group_send(room_group(room.id), announced(room.id, 2, "ahead of 1"))
+    hub = get_hub()
+    deadline = asyncio.get_running_loop().time() + 3
+    while not any(t.get_coro().__qualname__ == "Hub._fill_gap" for t in hub.tasks):  # type: ignore[union-attr]
+        assert asyncio.get_running_loop().time() < deadline, "the gap wait never started"
+        await asyncio.sleep(0.01)
+    await client.close()
+    assert hub.channel is None and hub.tasks == set()
