@@ -1,5 +1,6 @@
 """Real `manage.py serve` processes for end-to-end tests, on the test database and real Redis."""
 
+import base64
 import json
 import os
 import signal
@@ -127,3 +128,19 @@ def start_server(tmp_path: Path, *, embedded: bool = False, **extra_env: str) ->
             time.sleep(0.1)
     server.kill()
     raise RuntimeError(f"server did not answer /health within 30 s:\n{server.log()}")
+
+
+def open_non_reading_socket(port: int, token: str) -> socket.socket:
+    """A WebSocket that completes the handshake and then never reads again (tiny receive buffer)."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        (
+            f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
+    assert b"101" in raw.recv(1024)
+    return raw

@@ -3,6 +3,7 @@ socket is closed with 4503 so the client resumes them. Nothing is lost silently.
 
 import asyncio
 import json
+import logging
 import time
 import urllib.request
 
@@ -11,6 +12,7 @@ import websockets
 
 from realtime.tests.live_servers import register, start_server
 
+logger = logging.getLogger(__name__)
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FLOOD_SOCKETS = 60
@@ -103,7 +105,7 @@ def server(tmp_path):
     started = start_server(tmp_path, CHANNEL_CAPACITY="100", WS_MAX_SOCKETS_PER_USER="20")
     yield started
     started.kill()
-    print("over capacity lines:", started.log().count("over capacity"))  # noqa: T201
+    logger.info("over capacity lines: %d", started.log().count("over capacity"))
 
 
 async def test_a_typing_flood_in_one_room_loses_nothing_of_another_users_messages(server):
@@ -131,7 +133,7 @@ async def test_a_typing_flood_in_one_room_loses_nothing_of_another_users_message
     arrived, close_code = await wait_for_events(reader_socket, wanted, timeout=FLOOD_SECONDS + 10)
     await asyncio.gather(*flooders)
     delays = {kind: round(at - posted_at, 2) for kind, at in arrived.items()}
-    print(f"delivery under the flood: {delays}, close code {close_code}")  # noqa: T201 (the figure in docs)
+    logger.info("delivery under the flood: %s, close code %s", delays, close_code)  # the figure in docs
 
     # One user's sockets are capped: the rest were refused with a close code that says why.
     assert len(flooding) == 20 and set(refused) == {4429}, refused

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -16,6 +17,7 @@ from realtime.selectors import RESUME_MAX_EVENTS
 from realtime.tests.live_servers import register
 from realtime.tests.test_live_servers import next_event, open_socket
 
+logger = logging.getLogger(__name__)
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -79,7 +81,7 @@ async def test_a_resume_naming_one_room_600_times_sends_at_most_the_cap_and_othe
         assert replayed <= RESUME_MAX_EVENTS, "more than one replay's worth for one room"
     assert replayed == RESUME_MAX_EVENTS
     assert event["payload"] == {"rooms": [room["id"]], "truncated": [room["id"]]}
-    print(f"hostile resume: {replayed} events; another user's message took {delivery_seconds:.3f} s")
+    logger.info("hostile resume: %d events; another user's message took %.3f s", replayed, delivery_seconds)
     await hostile.close()
     await listener.close()
 

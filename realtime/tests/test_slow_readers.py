@@ -1,16 +1,14 @@
 """A client that stops reading is cut off once WS_MAX_BUFFERED_BYTES wait for it, against a live `serve`."""
 
 import asyncio
-import base64
 import json
-import os
 import socket
 import time
 
 import pytest
 import websockets
 
-from realtime.tests.live_servers import register, start_server
+from realtime.tests.live_servers import open_non_reading_socket, register, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,22 +22,6 @@ def server(tmp_path):
     server = start_server(tmp_path, WS_MAX_BUFFERED_BYTES=str(LIMIT))
     yield server
     server.kill()
-
-
-def open_non_reading_socket(port: int, token: str) -> socket.socket:
-    """Completes the WebSocket handshake, then never reads again (a tiny receive buffer)."""
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    raw.sendall(
-        (
-            f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
-        ).encode()
-    )
-    assert b"101" in raw.recv(1024)
-    return raw
 
 
 def connection_dropped(raw: socket.socket) -> bool:

@@ -1,7 +1,6 @@
 """Clients that stop reading while their room is busy: bounded server memory, others unaffected."""
 
 import asyncio
-import base64
 import json
 import os
 import socket
@@ -12,6 +11,7 @@ from datetime import datetime
 import pytest
 import websockets
 
+from realtime.tests.live_servers import open_non_reading_socket
 from tests.chaos.helpers import register_users, report, shared_room
 
 pytestmark = pytest.mark.chaos
@@ -26,22 +26,6 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
-
-
-def open_non_reading_socket(port: int, token: str) -> socket.socket:
-    """A WebSocket that completes the handshake and then never reads again (tiny receive buffer)."""
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    raw.sendall(
-        (
-            f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
-        ).encode()
-    )
-    assert b"101" in raw.recv(1024)
-    return raw
 
 
 def still_connected(raw: socket.socket) -> bool:
