@@ -270,25 +270,8 @@ class TestBodyLimits:
     def test_uploads_and_json_within_their_limits_still_work(self, edge_server, user):
         server = edge_server()
         token = token_issue(user)
-        picture = image_bytes("PNG", (400, 300))
-        boundary = "edgeboundary"
-        body = (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="pic.png"\r\n'
-                "Content-Type: image/png\r\n\r\n"
-            ).encode()
-            + picture
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
-        request = urllib.request.Request(
-            server.http + "/api/v1/upload",
-            data=body,
-            method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 201
-            assert json.loads(response.read())["file_name"] == "pic.png"
+        status, answer = server.upload(token, "pic.png", image_bytes("PNG", (400, 300)), timeout=10)
+        assert (status, answer["file_name"]) == (201, "pic.png")
 
         # A JSON body near the limit (a long message's worth of escaped text) is read and parsed.
         status, answer = server.post("/api/v1/auth/login", {"email": "alice@example.com", "password": "x" * 60000})

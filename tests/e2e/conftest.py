@@ -6,6 +6,7 @@ session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daph
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -242,3 +243,24 @@ def assert_fits_phone(page) -> None:
           .map((el) => el.id || el.getAttribute('aria-label') || el.className)"""
     )
     assert not overflowing, f"off screen at {inner} px: {overflowing}"
+
+
+def connected(page):
+    """Waits until the page's socket is open (the connection dot)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#conn-dot")).to_have_attribute("data-state", "open")
+    return page
+
+
+def send(page, text):
+    """Types `text` in the composer and sends it with Enter."""
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def bubble(page, text):
+    """The message whose own text is `text` (not a reply quoting it)."""
+    exact = re.compile(f"^{re.escape(text)}$")
+    return page.locator(".msg").filter(has=page.locator(".msg-text", has_text=exact))

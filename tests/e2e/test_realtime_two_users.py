@@ -10,28 +10,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import bubble, connected, screenshot, send
 
 pytestmark = pytest.mark.e2e
 
 ONE_SECOND = 1_000
-
-
-def connected(page):
-    expect(page.locator("#conn-dot")).to_have_attribute("data-state", "open")
-    return page
-
-
-def send(page, text):
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubble(page, text):
-    """The message whose own text is `text` (not a reply quoting it)."""
-    exact = re.compile(f"^{re.escape(text)}$")
-    return page.locator(".msg").filter(has=page.locator(".msg-text", has_text=exact))
 
 
 def stored(page, text):

@@ -9,14 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import bubble, connected, screenshot, send
 
 pytestmark = pytest.mark.e2e
-
-
-def connected(page):
-    expect(page.locator("#conn-dot")).to_have_attribute("data-state", "open")
-    return page
 
 
 def open_dm(page, other):
@@ -41,17 +36,6 @@ def test_the_design_font_is_bundled_and_loads_without_the_network(new_page, chat
     response = page.request.get("/static/fonts/inter-latin-wght-normal.woff2")
     assert response.status == 200 and response.body()[:4] == b"wOF2"
     assert page.request.get("/static/fonts/Inter-OFL.txt").status == 200
-
-
-def send(page, text):
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubble(page, text):
-    exact = re.compile(f"^{re.escape(text)}$")
-    return page.locator(".msg").filter(has=page.locator(".msg-text", has_text=exact))
 
 
 def own_room(page, api, user, name):

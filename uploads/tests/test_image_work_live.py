@@ -1,10 +1,8 @@
 """Against a live `serve`: image uploads in bulk never take the HTTP threads `/health` needs."""
 
-import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,29 +20,6 @@ def server(tmp_path):
     server = start_server(tmp_path)
     yield server
     server.kill()
-
-
-def upload(server, token: str, name: str, content: bytes) -> tuple[int, dict]:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        server.http + "/api/v1/upload",
-        data=body,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def health_seconds(server) -> float:
@@ -68,7 +43,7 @@ def test_health_answers_promptly_while_many_large_images_are_uploaded(server):
     assert status == 201, body
     image = samples.gradient_png(5000, 5000)  # within the budget (25 MP), ~0.7 s of CPU each
     with ThreadPoolExecutor(UPLOADS) as pool:
-        results = [pool.submit(upload, server, body["token"], f"wall{i}.png", image) for i in range(UPLOADS)]
+        results = [pool.submit(server.upload, body["token"], f"wall{i}.png", image) for i in range(UPLOADS)]
         waits, rss_at_start = [], rss_mb(server.process.pid)
         while not all(result.done() for result in results):
             waits.append(health_seconds(server))
