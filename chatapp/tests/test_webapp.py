@@ -21,9 +21,10 @@ def test_service_worker_is_served_from_the_root_as_javascript_never_cached(clien
     assert response["Content-Type"] == "text/javascript; charset=utf-8"
     assert response["Service-Worker-Allowed"] == "/"
     assert response["Cache-Control"] == "no-cache"
-    assert b"".join(response.streaming_content if response.streaming else [response.content]) == (
-        ROOT / "static" / "js" / "sw.js"
-    ).read_bytes()
+    assert (
+        b"".join(response.streaming_content if response.streaming else [response.content])
+        == (ROOT / "static" / "js" / "sw.js").read_bytes()
+    )
 
 
 def test_service_worker_refuses_writes(client):
