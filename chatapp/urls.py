@@ -28,6 +28,12 @@ urlpatterns = [
     # The web client: two server-rendered pages; everything else is static/js talking to the API.
     path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
     path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    # A message's own address (push notifications link to it): the workspace, opened at that message.
+    path(
+        "rooms/<uuid:room_id>/messages/<uuid:message_id>",
+        TemplateView.as_view(template_name="chat/app.html"),
+        name="app-message",
+    ),
     # The installable app: its service worker and manifest, at the root (see chatapp/webapp.py).
     path("sw.js", webapp.service_worker, name="service-worker"),
     path("manifest.webmanifest", webapp.manifest, name="manifest"),

@@ -55,3 +55,10 @@ def test_every_manifest_icon_is_a_png_of_its_stated_size(client):
         with Image.open(io.BytesIO(body)) as image:
             assert image.format == "PNG"
             assert f"{image.width}x{image.height}" == icon["sizes"]
+
+
+def test_a_messages_address_serves_the_workspace_page(client):
+    response = client.get("/rooms/11111111-1111-1111-1111-111111111111/messages/22222222-2222-2222-2222-222222222222")
+    assert response.status_code == 200
+    assert b'id="composer-input"' in response.content
+    assert client.get("/rooms/not-a-uuid/messages/x").status_code == 404

@@ -161,8 +161,12 @@ async function boot() {
   document.body.classList.remove("is-booting");
   await nav.refreshRooms();
   socket.connect();
+  // A message's address (/rooms/<id>/messages/<id>, where notifications link) or #room=<id>.
+  const link = /^\/rooms\/([\w-]+)\/messages\/([\w-]+)$/.exec(location.pathname);
   const wanted = new URLSearchParams(location.hash.slice(1));
-  if (store.rooms.has(wanted.get("room"))) openAt(wanted.get("room"), wanted.get("message"));
+  if (link) history.replaceState(null, "", "/");
+  const roomId = link?.[1] || wanted.get("room");
+  if (link || store.rooms.has(roomId)) openAt(roomId, link?.[2] || wanted.get("message"));
   unlockSound();
   // The installable app's worker (no permission asked: that is the settings button's job).
   if (await registerServiceWorker()) {

@@ -25,16 +25,17 @@ function notificationFor(payload) {
   };
 }
 
-/** Only a page of this site is ever opened from a notification. */
+/** Only a page of this site is ever opened from a notification: else the message's own address. */
 function sameOriginUrl(url, roomId, messageId) {
   try {
     const parsed = new URL(url || "/", self.location.origin);
     if (parsed.origin === self.location.origin) return parsed.href;
   } catch {
-    /* fall through to the room's own address */
+    /* fall through to the message's own address */
   }
-  const hash = new URLSearchParams({ room: roomId || "", message: messageId || "" });
-  return `${self.location.origin}/#${hash}`;
+  const path =
+    roomId && messageId ? `/rooms/${encodeURIComponent(roomId)}/messages/${encodeURIComponent(messageId)}` : "/";
+  return `${self.location.origin}${path}`;
 }
 
 function setBadge(total) {

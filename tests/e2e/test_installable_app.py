@@ -86,7 +86,7 @@ def test_a_push_shows_one_notification_per_room_that_a_burst_replaces(new_page, 
         "message_id": "22222222-2222-2222-2222-222222222222",
         "title": "alice in #design",
         "body": "@bob could you look at the mockups?",
-        "url": "/#room=11111111-1111-1111-1111-111111111111&message=22222222-2222-2222-2222-222222222222",
+        "url": "/rooms/11111111-1111-1111-1111-111111111111/messages/22222222-2222-2222-2222-222222222222",
         "unread_total": 3,
     }
     deliver_push(page, chat_server, message)
@@ -108,5 +108,25 @@ def test_a_push_shows_one_notification_per_room_that_a_burst_replaces(new_page, 
     page.wait_for_function(f"async () => ({NOTIFICATIONS})().then((n) => n.length === 2)")
     other = next(n for n in page.evaluate(NOTIFICATIONS) if n["tag"] == f"room-{other_room}")
     # A link to another site is never opened from a notification: the room's own address instead.
-    assert other["url"].startswith(f"{chat_server}/#room={other_room}")
+    assert other["url"] == f"{chat_server}/rooms/{other_room}/messages/{message['message_id']}"
     expect(page.locator("#me-name")).to_be_visible()
+
+
+def test_a_notification_link_opens_the_room_at_its_message(new_page, api):
+    owner = api.register("linked")
+    status, room = api.call("POST", "/rooms", {"name": f"linked-{owner['username'][-6:]}"}, token=owner["token"])
+    assert status == 201, room
+    ids = []
+    for i in range(1, 46):
+        status, body = api.call("POST", f"/rooms/{room['id']}/messages", {"content": f"note {i}"}, token=owner["token"])
+        assert status == 201, body
+        ids.append(body["id"])
+    page = new_page(owner)
+    # Older than the first page: the client pages back to it, shows it and flashes it.
+    page.goto(f"/rooms/{room['id']}/messages/{ids[2]}")
+    expect(page.locator("#conv-title")).to_have_text(room["name"])
+    target = page.locator(f"#msg-{ids[2]}")
+    expect(target).to_be_in_viewport()
+    expect(target).to_contain_class("is-highlighted")
+    # The address goes back to the workspace's own: a reload does not jump there again.
+    assert page.evaluate("location.pathname") == "/"
