@@ -182,7 +182,8 @@ def api(chat_server) -> Api:
 
 @pytest.fixture
 def new_page(browser, chat_server):
-    """new_page(user=None, width=1280, height=800) -> a page in its own context (its own storage).
+    """new_page(user=None, width=1280, height=800, init_script=None) -> a page in its own context
+    (its own storage).
 
     Each page records console messages in `page.console_lines` and uncaught errors in
     `page.page_errors`; with a user, the page opens the workspace already signed in.
@@ -196,12 +197,15 @@ def new_page(browser, chat_server):
         height: int = 800,
         color_scheme: str = "light",
         install_clock: bool = False,
+        init_script: str | None = None,
     ):
         context = browser.new_context(
             base_url=chat_server, viewport={"width": width, "height": height}, color_scheme=color_scheme
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
+        if init_script:  # runs before the app's own scripts, in every page of the context
+            context.add_init_script(init_script)
         if user:
             # Once per tab, not on every navigation: a logout must stay a logout.
             context.add_init_script(

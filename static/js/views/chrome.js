@@ -31,7 +31,7 @@ export function setupChrome({ store, socket, members, nav, onLogout }) {
     }
   });
   $("#act-add-member").addEventListener("click", () => members.open(true));
-  setupNotifyMenu({ store });
+  setupNotifyMenu({ store, socket });
   $("#act-leave").addEventListener("click", async () => {
     const room = store.rooms.get(store.activeRoomId);
     if (!room || !(await confirmDialog(`Leave ${room.name}?`, "You can join again later if it is public.", "Leave")))

@@ -28,7 +28,20 @@ export function renderNotifyButton(store) {
     item.setAttribute("aria-checked", String(item.dataset.level === level));
 }
 
-export function setupNotifyMenu({ store }) {
+/** My level in room `roomId` is now `level` (the PATCH's answer, or another tab's change). */
+function applyLevel(store, roomId, level) {
+  const room = store.rooms.get(roomId);
+  if (room) room.notify_level = level;
+  const member = store.members.get(roomId)?.get(store.me?.id);
+  if (member) member.notify_level = level;
+  if (roomId === store.activeRoomId) renderNotifyButton(store);
+}
+
+export function setupNotifyMenu({ store, socket }) {
+  socket.addEventListener("event", (e) => {
+    const { type, payload } = e.detail;
+    if (type === "notify_level" && LABELS[payload?.level]) applyLevel(store, payload.room_id, payload.level);
+  });
   const button = $("#btn-notify");
   const menu = $("#notify-menu");
   const items = [...menu.querySelectorAll("[data-level]")];
@@ -63,10 +76,7 @@ export function setupNotifyMenu({ store }) {
       close(true);
       try {
         const { level } = await api.setNotifyLevel(room.id, item.dataset.level);
-        room.notify_level = level;
-        const member = store.members.get(room.id)?.get(store.me.id);
-        if (member) member.notify_level = level;
-        renderNotifyButton(store);
+        applyLevel(store, room.id, level);
         toast(`Notifications for ${store.roomName(room)}: ${LABELS[level]}`);
       } catch (error) {
         toast(error.message, "error");
