@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "channels",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "accounts",
     "rooms",
     "messaging",
@@ -133,6 +136,15 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background jobs (jobs/): rows in this database, run by `manage.py jobs_worker` -------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# `manage.py serve` starts a worker process beside the server and stops it with the server; set it
+# false where workers run on their own (`manage.py jobs_worker`, as many as wanted).
+JOBS_WORKER = env_bool("JOBS_WORKER", True)
+# How often an idle worker looks for new jobs, and how long finished attempts stay in the table.
+JOBS_POLL_SECONDS = env_int("JOBS_POLL_SECONDS", 1, minimum=1)
+JOBS_KEEP_FINISHED_HOURS = env_int("JOBS_KEEP_FINISHED_HOURS", 24, minimum=1)
 
 # --- Redis: channel layer and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
