@@ -6,9 +6,11 @@ message that was already committed when the page was read. Access is checked by 
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from chatapp.errors import BadRequest, NotFound
 from chatapp.ids import parse_uuid
@@ -137,3 +139,18 @@ def _rendered_slice(*, room_id: UUID, anchor_id: UUID | str, older: bool, limit:
     if not anchor_found:
         raise NotFound(MESSAGE_NOT_FOUND)
     return RenderedSlice(data_json=data_json, has_more=rows > limit)
+
+
+def unread_total(*, user_id: UUID) -> int:
+    """Unread messages in all the user's rooms together (an app badge): each room's `unread_count`
+    rule (messages from others after the member's read_at, not deleted), summed. One query."""
+    # One filter() call, so read_at is the membership of this user, not of any member of the room.
+    return (
+        Message.objects.filter(
+            room__memberships__user_id=user_id,
+            is_deleted=False,
+            created_at__gt=Coalesce(F("room__memberships__read_at"), Value(datetime(1970, 1, 1, tzinfo=UTC))),
+        )
+        .exclude(sender_id=user_id)
+        .count()
+    )

@@ -147,15 +147,17 @@ def check_url(url: str, policy: Policy) -> Target:
         raise Refused("the URL must not contain credentials")
     port = port or _DEFAULT_PORTS[scheme]
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    allow_listed = origin_of(scheme, host, port) in policy.allowed_origins
+    # What the URL says is checked before its host is looked up: a refused URL costs no DNS query.
+    if not allow_listed and scheme not in policy.schemes:
+        raise Refused(f"the URL must use {' or '.join(sorted(policy.schemes))}")
+    if not allow_listed and port not in policy.ports:
+        raise Refused(f"the URL's port must be {' or '.join(str(p) for p in sorted(policy.ports))}")
     addresses = _resolve(host, port)
     if not addresses:
         raise Refused(f"the host {host} has no address")
-    if origin_of(scheme, host, port) in policy.allowed_origins:
+    if allow_listed:
         return Target(url, scheme, host, port, addresses[0], path)
-    if scheme not in policy.schemes:
-        raise Refused(f"the URL must use {' or '.join(sorted(policy.schemes))}")
-    if port not in policy.ports:
-        raise Refused(f"the URL's port must be {' or '.join(str(p) for p in sorted(policy.ports))}")
     for address in addresses:
         # Every answer must pass: the one connected to is picked from the ones checked.
         if not is_public(address) and not any(address in network for network in policy.allowed_networks):
