@@ -20,6 +20,7 @@ from outbound.tests.servers import Answer, Received, RecordingServer
 from realtime.tests.conftest import (  # noqa: F401
     _close_database_thread_connections,
     _fresh_channel_layer,
+    servers,
     ws_connect,
 )
 
