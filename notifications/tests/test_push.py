@@ -270,7 +270,7 @@ def test_a_slow_push_service_does_not_slow_sending(
     send_time = time.monotonic() - started
 
     assert push_service.next_push(bob_browser).payload["body"] == "second"
-    assert send_time < delay / 10, f"the send took {send_time:.3f} s; the push service takes {delay} s"
+    assert send_time < delay / 5, f"the send took {send_time:.3f} s; the push service takes {delay} s"
 
 
 def test_logout_removes_the_subscriptions_made_with_that_token_only(

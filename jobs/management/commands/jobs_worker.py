@@ -48,13 +48,15 @@ class Command(BaseCommand):
         logger.info("jobs worker started", extra={"interval_seconds": interval})
         try:
             # Jobs run on this, the main thread, where the timer signal of a job's timeout reaches them.
+            # At the default verbosity django-tasks logs two INFO lines per job (one job per message
+            # sent); chatapp.jobs logs what matters (failures, retries); -v 2 brings them back.
             call_command(
                 "db_worker",
                 queue_name="default",
                 interval=interval,
                 reload=False,
                 startup_delay=False,
-                verbosity=verbosity,
+                verbosity=0 if verbosity == 1 else verbosity,
             )
         finally:
             stop.set()
