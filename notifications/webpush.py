@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
-from py_vapid import Vapid02
+from py_vapid import Vapid02, VapidException
 
 import outbound
 from notifications.vapid import VapidKeys, b64url_decode
@@ -69,17 +69,22 @@ def vapid_authorization(endpoint: str, keys: VapidKeys) -> str:
 def send(*, endpoint: str, p256dh: str, auth: str, payload: dict, urgency: str, keys: VapidKeys) -> Delivery:
     """Delivers `payload` to one subscription; never raises for the push service's behaviour."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        authorization = vapid_authorization(endpoint, keys)
+        encrypted = encrypt(body, p256dh=p256dh, auth=auth)
+    except (VapidException, ValueError) as error:
+        # One subscription the libraries cannot serve (py_vapid refuses an IPv6-literal audience)
+        # must not fail the pushes of everyone else in the same job.
+        return Delivery(Outcome.FAILED, f"cannot build the push: {error}")
     headers = {
-        "Authorization": vapid_authorization(endpoint, keys),
+        "Authorization": authorization,
         "Content-Encoding": "aes128gcm",
         "Content-Type": "application/octet-stream",
         "TTL": str(TTL_SECONDS),
         "Urgency": urgency,
     }
     try:
-        answer = outbound.request(
-            "POST", endpoint, policy=push_policy(), headers=headers, body=encrypt(body, p256dh=p256dh, auth=auth)
-        )
+        answer = outbound.request("POST", endpoint, policy=push_policy(), headers=headers, body=encrypted)
     except outbound.Refused as refused:
         return Delivery(Outcome.FAILED, f"endpoint refused: {refused}")
     except outbound.Failed as failed:

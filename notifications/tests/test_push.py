@@ -298,3 +298,20 @@ def test_a_password_change_removes_every_subscription(push_service, jobs_worker,
     assert response.status_code == 200, response.json()
 
     wait_until(lambda: not PushSubscription.objects.exists(), what="the subscriptions gone")
+
+
+def test_a_subscription_the_push_cannot_be_built_for_does_not_stop_the_others(
+    push_service, jobs_worker, bob_browser, make_room, make_user, user, other_user
+):
+    carol = make_user("carol")
+    # Stored directly: an IPv6-literal endpoint, which py_vapid cannot name as a VAPID audience.
+    PushSubscription.objects.create(
+        user=carol, endpoint="https://[2606:4700::1111]/push", token_jti="0" * 32, **push_service.browser().keys
+    )
+    room = make_room(user, members=[other_user, carol])
+
+    send_and_push(room, user, "to both", carol, other_user)
+
+    assert push_service.next_push(bob_browser).payload["body"] == "to both"
+    wait_until(settled, what="the push job finished")
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
