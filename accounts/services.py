@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import jobs
 from accounts.event_types import ProfileUpdated, SessionRevoked
 from accounts.login_limits import (
     TOO_MANY_FAILED_LOGINS,
@@ -159,6 +160,13 @@ def user_change_email(*, user: User, email: str, current_password: str) -> User:
 def _revoke_all_tokens(user: User, *, now: datetime) -> None:
     user.tokens_valid_after = revocation_cutoff(now)
     publish(SessionRevoked(jti=None), to=[user_group(user.id)])
+    _forget_signed_out_browsers(user)
+
+
+def _forget_signed_out_browsers(user: User) -> None:
+    # Push subscriptions made with the revoked tokens go (the notifications app handles the job):
+    # a signed-out browser must not show the user's messages.
+    jobs.enqueue("push_subscriptions_revoked", user_id=str(user.id))
 
 
 @transaction.atomic
@@ -211,6 +219,7 @@ def token_revoke(*, token: VerifiedToken) -> None:
     """Logout: the token's jti goes on the blacklist until it would have expired anyway."""
     TokenBlacklist.objects.get_or_create(jti=token.jti, defaults={"expires_at": token.expires_at, "user": token.user})
     publish(SessionRevoked(jti=token.jti), to=[user_group(token.user.id)])
+    _forget_signed_out_browsers(token.user)
 
 
 def token_blacklist_cleanup(*, now: datetime | None = None) -> int:

@@ -26,6 +26,7 @@ from broadcast.publish import publish_ephemeral
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging.event_types import NewMessage
+from messaging.selectors import room_positions_for_user
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime.admission import client_address, handshake_count, origin_refusal
@@ -36,7 +37,7 @@ from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from realtime.transport import NO_CHANNEL_LAYER, is_open, socket_of, write_frame
 from rooms.event_types import RoomSubscribe, UserJoined, UserLeft
-from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
+from rooms.selectors import RoomPosition, room_is_member
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 
+from django.conf import settings
 from django.db.models import Q
 
 from accounts.models import User
@@ -14,8 +15,8 @@ from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
 from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import MESSAGE_RELATED, Message
-from messaging.selectors import messages_after, messages_first
-from rooms.selectors import room_positions_for_user
+from messaging.selectors import messages_after, messages_first, room_positions_for_user
+from realtime.presence import users_with_live_connections
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
@@ -243,3 +244,16 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
     else:
         messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
     return [NewMessage.of(message) for message in messages]
+
+
+def users_connected(*, user_ids: list[str]) -> set[str]:
+    """Of `user_ids`, those with a live WebSocket on any server process.
+
+    With Redis, from the connection counts every process keeps there. Without it (the embedded
+    single-process default) those counts live in the server process alone, so a worker process reads
+    the `is_online` flag that server writes on a user's first connect and last disconnect.
+    """
+    if settings.REDIS_URL:
+        return users_with_live_connections(user_ids)
+    online = User.objects.filter(id__in=user_ids, is_online=True).values_list("id", flat=True)
+    return {str(user_id) for user_id in online}

@@ -19,8 +19,8 @@ from rooms.selectors import (
     room_get_member,
     room_get_with_membership,
     room_ids_for_user,
-    room_position,
 )
+from rooms.signals import member_added
 
 CREATABLE_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
 
@@ -81,8 +81,9 @@ def room_join(*, room_id: UUID, user: User) -> bool:
         raise Forbidden("This room is private")
     _, created = RoomMember.objects.get_or_create(room=room, user=user, defaults={"role": RoomMember.Role.MEMBER})
     if created:
-        # Subscribe first, so the joiner's own sockets are in the room when user_joined arrives.
-        publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])
+        # Subscribe first (messaging's receiver publishes `room_subscribe`), so the joiner's own
+        # sockets are in the room when user_joined arrives.
+        member_added.send(sender=Room, room=room, user=user)
         publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return created
 
@@ -138,7 +139,7 @@ def room_member_add_by_staff(
 ) -> RoomMember:
     """Site staff (Django admin) add anyone to any room, announced like `room_add_member`."""
     added = RoomMember.objects.create(room=room, user=user, role=role, read_at=read_at)
-    publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])
+    member_added.send(sender=Room, room=room, user=user)
     publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return added
 
@@ -159,7 +160,7 @@ def room_add_member(*, room_id: UUID, actor: User, user_id: UUID) -> RoomMember:
             added = RoomMember.objects.create(room=room, user=target, role=RoomMember.Role.MEMBER)
     except IntegrityError:
         raise Conflict("User is already a member of this room") from None
-    publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(target.id)])
+    member_added.send(sender=Room, room=room, user=target)
     publish(UserJoined.of(room.id, target), to=[room_group(room.id)])
     return added
 
