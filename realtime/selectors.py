@@ -11,10 +11,9 @@ from django.conf import settings
 from django.db.models import Q
 
 from accounts.models import User
-from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
-from messaging import events as message_events
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first, room_positions_for_user
 from realtime.presence import users_with_live_connections
@@ -203,7 +202,7 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
         if room.messages_left:
             messages, more = _read_messages(room, limit)
             for message in messages:
-                page.texts.append(encode_event(message_events.new_message(message)))
+                page.texts.append(NewMessage.of(message).encode())
                 page.message_ids.add(str(message.id))
             if messages:
                 room.after = (messages[-1].created_at, messages[-1].id)
@@ -211,12 +210,8 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
         else:
             messages, more = _read_changes(room, limit)
             for message in messages:
-                event = (
-                    message_events.delete_message(message)
-                    if message.is_deleted
-                    else message_events.edit_message(message)
-                )
-                page.texts.append(encode_event(event))
+                event = DeleteMessage.of(message) if message.is_deleted else EditMessage.of(message)
+                page.texts.append(event.encode())
             if messages:
                 room.changes_after = (messages[-1].updated_at, messages[-1].id)
             room.changes_left = more
@@ -236,7 +231,7 @@ def _truncate_pending(replay: ResumeReplay) -> None:
     replay.pending.clear()
 
 
-def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[dict]:
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[NewMessage]:
     """The `count` messages committed next in the room after `after_id` (None: from its first), as
     `new_message` events.
 
@@ -248,7 +243,7 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
         messages = messages_first(room_id=room_uuid, limit=count)
     else:
         messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
-    return [message_events.new_message(message) for message in messages]
+    return [NewMessage.of(message) for message in messages]
 
 
 def users_connected(*, user_ids: list[str]) -> set[str]:
