@@ -72,8 +72,23 @@ def deliver_push(page, chat_server, payload: dict) -> None:
     )
 
 
-NOTIFICATIONS = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-  .map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, url: n.data && n.data.url }))"""
+# The notifications the worker shows, once there are `count` of them (one with `body`, if given).
+# Polled in the page each frame, as wait_for_function would, which does not await a promise.
+NOTIFICATIONS = """async ({ count, body }) => {
+  const registration = await navigator.serviceWorker.ready;
+  const deadline = performance.now() + 10000;
+  for (;;) {
+    const shown = (await registration.getNotifications()).map((n) =>
+      ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, url: n.data && n.data.url }));
+    if (shown.length === count && (!body || shown.some((n) => n.body === body))) return shown;
+    if (performance.now() > deadline) throw new Error(`notifications shown: ${JSON.stringify(shown)}`);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+}"""
+
+
+def shown(page, count: int, body: str | None = None) -> list[dict]:
+    return page.evaluate(NOTIFICATIONS, {"count": count, "body": body})
 
 
 def test_a_push_shows_one_notification_per_room_that_a_burst_replaces(new_page, api, chat_server):
@@ -90,9 +105,8 @@ def test_a_push_shows_one_notification_per_room_that_a_burst_replaces(new_page, 
         "unread_total": 3,
     }
     deliver_push(page, chat_server, message)
-    page.wait_for_function(f"async () => ({NOTIFICATIONS})().then((n) => n.length === 1)")
-    [shown] = page.evaluate(NOTIFICATIONS)
-    assert shown == {
+    [first] = shown(page, 1)
+    assert first == {
         "title": "alice in #design",
         "body": "@bob could you look at the mockups?",
         "tag": "room-11111111-1111-1111-1111-111111111111",
@@ -102,11 +116,10 @@ def test_a_push_shows_one_notification_per_room_that_a_burst_replaces(new_page, 
 
     # The next message of the same room replaces it; another room's stands beside it.
     deliver_push(page, chat_server, {**message, "body": "second", "message_id": "3" * 8 + message["message_id"][8:]})
-    page.wait_for_function(f"async () => ({NOTIFICATIONS})().then((n) => n.length === 1 && n[0].body === 'second')")
+    shown(page, 1, "second")
     other_room = "44444444-4444-4444-4444-444444444444"
     deliver_push(page, chat_server, {**message, "room_id": other_room, "url": "https://evil.example/phish"})
-    page.wait_for_function(f"async () => ({NOTIFICATIONS})().then((n) => n.length === 2)")
-    other = next(n for n in page.evaluate(NOTIFICATIONS) if n["tag"] == f"room-{other_room}")
+    other = next(n for n in shown(page, 2) if n["tag"] == f"room-{other_room}")
     # A link to another site is never opened from a notification: the room's own address instead.
     assert other["url"] == f"{chat_server}/rooms/{other_room}/messages/{message['message_id']}"
     expect(page.locator("#me-name")).to_be_visible()
