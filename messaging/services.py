@@ -12,7 +12,7 @@ from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging import events
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND
+from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
@@ -120,7 +120,7 @@ def message_send(
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
-    publish(room_group(room.id), events.new_message(message), seq=seq)
+    publish(room_group(room.id), events.new_message(message, prev_id=message_prev_id(message)), seq=seq)
     return message, True
 
 
