@@ -351,7 +351,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_send_message(self, payload: dict) -> None:
         repeat = await _in_thread(_send_message)(self.user, payload)
         if repeat is not None:
-            # A resend of a message already stored: only the sender hears about it again.
+            # A resend of a message already stored: only the sender hears about it again, and
+            # its live copy, if still to come, is not sent after this answer.
+            self.ledger.echo(repeat["payload"]["id"])
             await self.send_event(repeat)
 
     async def on_resume(self, payload: dict) -> None:
@@ -370,7 +372,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             replay = await _in_thread(resume_start)(
                 user=self.user, last_seen=rooms, sent={k: v for k, v in sent_by_room.items() if k}
             )
-            self.ledger.begin_replay()
             # Page by page, each sent before the next is read: a socket that closes (or whose
             # client left) stops the replay at the next page instead of at its end.
             sent = 0

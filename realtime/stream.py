@@ -198,16 +198,18 @@ class SocketLedger:
     """What one socket has sent of each room's messages, so that it sends each at most once and
     never an older one after a newer one, however live announcements and a `resume` replay
     interleave (a live copy of a replayed message, an announcement that arrives after a Redis
-    outage, a replay asked for after live messages went out).
+    outage, a replay asked for after live messages went out, the echo of a resent message).
 
     Rooms are keyed by group name. Live messages carry the room's `seq`; a replay knows the seq of
-    a room's newest message only when it read the room to its end (`replayed`), so the ids it
-    sent are kept as well, until the next replay.
+    a room's newest message only when it read the room to its end (`replayed`), so the ids of the
+    messages most recently sent are kept as well (at most RECENT_IDS of them).
     """
+
+    RECENT_IDS = 2000
 
     def __init__(self) -> None:
         self.rooms: dict[str, _Sent] = {}
-        self.replayed_ids: set[str] = set()
+        self.recent_ids: dict[str, None] = {}  # insertion-ordered: the oldest goes first
 
     def start(self, group: str, seq: int) -> None:
         """The room's position as the socket subscribes: older messages are not its to send."""
@@ -220,9 +222,11 @@ class SocketLedger:
 
     def admit(self, group: str, message_id: str | None, seq: int | None) -> Admit:
         """Whether to send the live announcement of message `message_id` (`seq` in its room)."""
-        if message_id is not None and message_id in self.replayed_ids:
-            return Admit.SKIP
         sent = self.rooms.setdefault(group, _Sent())
+        if message_id is not None and message_id in self.recent_ids:
+            if seq is not None and sent.exact and sent.seq is not None and seq == sent.seq + 1:
+                sent.seq = seq  # sent already (as an echo): the count goes on from it
+            return Admit.SKIP
         if seq is not None and sent.seq is not None:
             if seq <= sent.seq:
                 return Admit.SKIP
@@ -230,20 +234,25 @@ class SocketLedger:
                 return Admit.GAP
         if seq is not None:
             sent.seq, sent.exact = seq, True
-        sent.message_id = message_id or sent.message_id
+        if message_id is not None:
+            sent.message_id = message_id
+            self._remember(message_id)
         return Admit.SEND
+
+    def echo(self, message_id: str) -> None:
+        """The socket answered a resend (same `client_msg_id`) with the stored message: its live
+        copy, still to come if the first send's announcement is late, is not sent after it."""
+        self._remember(message_id)
 
     def newest_sent(self) -> dict[str, str]:
         """group -> the newest message this socket sent of it (live or replayed)."""
         return {group: sent.message_id for group, sent in self.rooms.items() if sent.message_id}
 
-    def begin_replay(self) -> None:
-        self.replayed_ids = set()
-
     def replayed(self, group: str, message_ids: list[str], seq: int | None) -> None:
         """A replay sent `message_ids` of the room, in order, up to the room's message `seq` when
         it read the room to its end (None: cut short by the cap, the room's newest is unknown)."""
-        self.replayed_ids.update(message_ids)
+        for message_id in message_ids:
+            self._remember(message_id)
         sent = self.rooms.setdefault(group, _Sent())
         if message_ids:
             sent.message_id = message_ids[-1]
@@ -253,3 +262,8 @@ class SocketLedger:
             # Newer messages went out with no seq to place them by: the next live one starts the
             # count again (the ids above catch live copies of what was replayed).
             sent.exact = False
+
+    def _remember(self, message_id: str) -> None:
+        self.recent_ids[message_id] = None
+        if len(self.recent_ids) > self.RECENT_IDS:
+            del self.recent_ids[next(iter(self.recent_ids))]

@@ -155,7 +155,6 @@ def test_a_message_missing_before_the_next_one_makes_the_socket_resume():
 def test_live_copies_of_replayed_messages_are_not_sent_again():
     ledger = SocketLedger()
     ledger.start("room", 1)
-    ledger.begin_replay()
     ledger.replayed("room", ["id-2", "id-3"], None)
     ledger.replayed("room", [], 3)  # read to the room's newest, whose seq was 3
     assert ledger.admit("room", "id-2", 2) is Admit.SKIP
@@ -168,7 +167,6 @@ def test_a_replay_cut_short_lets_the_next_live_message_start_the_count_again():
     ledger = SocketLedger()
     ledger.start("room", 900)
     assert ledger.admit("room", "id-901", 901) is Admit.SEND
-    ledger.begin_replay()
     ledger.replayed("room", ["id-902", "id-903"], None)  # the cap cut it: the room's newest is unknown
     assert ledger.admit("room", "id-903", 903) is Admit.SKIP, "replayed"
     assert ledger.admit("room", "id-950", 950) is Admit.SEND, "the client fetches 904-949 over REST"
@@ -191,3 +189,12 @@ def test_a_stream_without_an_order_starts_at_a_subscribers_position():
     assert texts(released.events) == ["m5", "m6"]
     stream.start_at(1, None)  # a stream in order already keeps its place
     assert stream.next_seq == 7
+
+
+def test_the_live_copy_of_a_message_echoed_to_a_resend_is_not_sent_after_the_echo():
+    ledger = SocketLedger()
+    ledger.start("room", 0)
+    assert ledger.admit("room", "id-1", 1) is Admit.SEND
+    ledger.echo("id-2")  # the client resent 2 before its announcement reached this socket
+    assert ledger.admit("room", "id-2", 2) is Admit.SKIP
+    assert ledger.admit("room", "id-3", 3) is Admit.SEND, "the count went on past the echoed one"
