@@ -368,23 +368,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             rooms = payload.get("rooms")
             if not isinstance(rooms, dict):
                 raise FrameError("rooms must be an object of room_id: last_message_id")
-            sent_by_room = {room_id_of_group(group): id for group, id in self.ledger.newest_sent().items()}
-            replay = await _in_thread(resume_start)(
-                user=self.user, last_seen=rooms, sent={k: v for k, v in sent_by_room.items() if k}
-            )
+            sent = {
+                room_id: message_id
+                for group, message_id in self.ledger.newest_sent().items()
+                if (room_id := room_id_of_group(group))
+            }
+            replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms, sent=sent)
             # Page by page, each sent before the next is read: a socket that closes (or whose
             # client left) stops the replay at the next page instead of at its end.
-            sent = 0
+            events_sent = 0
             while not replay.done:
                 page = await _in_thread(resume_next_page)(replay)
                 if not self._is_open():
-                    logger.info("resume stopped: the socket closed", extra={"events_sent": sent})
+                    logger.info("resume stopped: the socket closed", extra={"events_sent": events_sent})
                     return
                 for room_id, message_id in page.new_messages:
                     self.ledger.replayed(room_group(room_id), [message_id], None)
                 for text in page.texts:
                     await self.send(text_data=text)
-                sent += len(page.texts)
+                events_sent += len(page.texts)
             for room_id in replay.room_ids:
                 self.ledger.replayed(room_group(room_id), [], replay.ends.get(room_id))
             await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
