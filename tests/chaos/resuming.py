@@ -9,11 +9,14 @@ order or was sent again a message its cursor had passed.
 
 import asyncio
 import json
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
 
 import websockets
+
+RESUME_LATENCY_SECONDS = 0.3
 
 
 @dataclass
@@ -86,6 +89,9 @@ class ResumingClient:
         greeting = json.loads(await asyncio.wait_for(self.socket.recv(), 10))
         if greeting.get("type") != "user_online":
             raise ConnectionError(f"unexpected greeting {greeting}")
+        # A client on a slow link: its `resume` reaches the server up to RESUME_LATENCY_SECONDS
+        # after the greeting left it, while the room's live messages are already on their way.
+        await asyncio.sleep(random.uniform(0, RESUME_LATENCY_SECONDS))
         await self.socket.send(json.dumps({"type": "resume", "payload": {"rooms": {self.room_id: self.cursor}}}))
         last_on_socket = None
         async for text in self.socket:

@@ -13,7 +13,7 @@ from tests.chaos.resuming import ResumingClient, verify_resuming
 
 pytestmark = pytest.mark.chaos
 
-SOCKETS, USERS, SENDERS = 100, 20, 10
+SOCKETS, USERS, SENDERS, REST_SENDERS = 100, 20, 10, 3
 KILLS, KILL_EVERY_SECONDS = 10, 1.5
 
 
@@ -36,8 +36,22 @@ async def test_dropping_every_redis_connection_repeatedly_loses_duplicates_and_r
                     await client.send_one()
                 await asyncio.sleep(0.5)
 
+        posted: list[str] = []
+
+        async def rest_traffic(token: str) -> None:
+            # Messages that keep coming while every socket reconnects and resumes: the window in
+            # which a live message can reach a fresh socket before its replay.
+            while sending.is_set():
+                status, body = await asyncio.to_thread(
+                    server.post, f"/api/v1/rooms/{room_id}/messages", {"content": "over REST"}, token
+                )
+                if status == 201:
+                    posted.append(body["id"])
+                await asyncio.sleep(0.05)
+
         sending.set()
-        sender = asyncio.create_task(traffic())
+        senders = [asyncio.create_task(traffic())]
+        senders += [asyncio.create_task(rest_traffic(token)) for token in tokens[:REST_SENDERS]]
         await asyncio.sleep(2)
         killed = 0
         for _ in range(KILLS):
@@ -48,7 +62,7 @@ async def test_dropping_every_redis_connection_repeatedly_loses_duplicates_and_r
             await asyncio.sleep(KILL_EVERY_SECONDS)
         await asyncio.sleep(3)
         sending.clear()
-        await sender
+        await asyncio.gather(*senders, return_exceptions=True)
         started = time.monotonic()
 
         def settled() -> bool:
@@ -58,8 +72,11 @@ async def test_dropping_every_redis_connection_repeatedly_loses_duplicates_and_r
             )
 
         settled_in_time = await wait_until(settled, 60, 0.5)
-        figures = verify_resuming(clients, stored_message_ids(private_postgres.url, room_id))
+        stored = stored_message_ids(private_postgres.url, room_id)
+        figures = verify_resuming(clients, stored)
         figures.update(
+            posted_over_rest=len(posted),
+            lost_posted_deliveries=sum(len(set(posted) - c.held) for c in clients),
             kills=KILLS,
             connections_killed=killed,
             settled_seconds_after_traffic=round(time.monotonic() - started, 2),
@@ -75,6 +92,7 @@ async def test_dropping_every_redis_connection_repeatedly_loses_duplicates_and_r
         for name in (
             "lost_acknowledged_deliveries",
             "lost_stored_deliveries",
+            "lost_posted_deliveries",
             "duplicates_per_socket",
             "out_of_order_per_socket",
             "duplicates_per_client",
