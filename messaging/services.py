@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from broadcast.groups import room_group
+from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from messaging import events
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id
+from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id, room_position
+from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
@@ -120,7 +121,7 @@ def message_send(
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
-    publish(room_group(room.id), events.new_message(message, prev_id=message_prev_id(message)), seq=seq)
+    publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
 
@@ -162,7 +163,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
     message.content = _clean_content(content, required=not message.file_url)
     message.is_edited = True
     message.save(update_fields=["content", "is_edited", "updated_at"])
-    publish(room_group(message.room_id), events.edit_message(message))
+    publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -171,7 +172,7 @@ def _soft_delete(message: Message) -> Message:
     # The text and file go; the row stays so replies and history keep their place.
     message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
     message.save(update_fields=["is_deleted", "content", "file_url", "file_name", "file_size", "updated_at"])
-    publish(room_group(message.room_id), events.delete_message(message))
+    publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -193,3 +194,12 @@ def message_delete_by_staff(*, message_id: UUID) -> Message | None:
     if message is None or message.is_deleted:
         return None
     return _soft_delete(message)
+
+
+def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> None:
+    """Sends a new member's sockets a `room_subscribe` carrying the room's stream position.
+
+    Connected to `rooms.signals.member_added` (messaging.apps): the position is read from the
+    room's messages, which rooms cannot read.
+    """
+    publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])

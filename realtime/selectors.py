@@ -8,16 +8,16 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q
 
 from accounts.models import User
-from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
-from messaging import events as message_events
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import MESSAGE_RELATED, Message
-from messaging.selectors import messages_after, messages_first
-from rooms.selectors import room_positions_for_user
+from messaging.selectors import messages_after, messages_first, room_positions_for_user
+from realtime.presence import users_with_live_connections
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
@@ -248,7 +248,7 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
             messages, more, room_seq = _read_messages(room, limit)
             prev_id = room.after[1] if room.after else None
             for message in messages:
-                page.texts.append(encode_event(message_events.new_message(message, prev_id=prev_id)))
+                page.texts.append(NewMessage.of(message, prev_id=prev_id).encode())
                 page.new_messages.append((room.room_id, str(message.id)))
                 prev_id = message.id
             if messages:
@@ -259,12 +259,8 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
         else:
             messages, more = _read_changes(room, limit)
             for message in messages:
-                event = (
-                    message_events.delete_message(message)
-                    if message.is_deleted
-                    else message_events.edit_message(message)
-                )
-                page.texts.append(encode_event(event))
+                event = DeleteMessage.of(message) if message.is_deleted else EditMessage.of(message)
+                page.texts.append(event.encode())
             if messages:
                 room.changes_after = (messages[-1].updated_at, messages[-1].id)
             room.changes_left = more
@@ -284,7 +280,7 @@ def _truncate_pending(replay: ResumeReplay) -> None:
     replay.pending.clear()
 
 
-def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[dict]:
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[NewMessage]:
     """The `count` messages committed next in the room after `after_id` (None: from its first), as
     `new_message` events.
 
@@ -298,6 +294,19 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
         messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
     events = []
     for message in messages:
-        events.append(message_events.new_message(message, prev_id=after_id))
+        events.append(NewMessage.of(message, prev_id=after_id))
         after_id = message.id
     return events
+
+
+def users_connected(*, user_ids: list[str]) -> set[str]:
+    """Of `user_ids`, those with a live WebSocket on any server process.
+
+    With Redis, from the connection counts every process keeps there. Without it (the embedded
+    single-process default) those counts live in the server process alone, so a worker process reads
+    the `is_online` flag that server writes on a user's first connect and last disconnect.
+    """
+    if settings.REDIS_URL:
+        return users_with_live_connections(user_ids)
+    online = User.objects.filter(id__in=user_ids, is_online=True).values_list("id", flat=True)
+    return {str(user_id) for user_id in online}

@@ -18,11 +18,11 @@ from accounts.models import User
 from broadcast.groups import room_group
 from broadcast.layers import EVENTS_DROPPED
 from broadcast.publish import relay_message
-from messaging import events as message_events
+from messaging.event_types import NewMessage
 from messaging.models import Message
 from messaging.selectors import message_prev_id
 from messaging.services import message_send
-from realtime import events
+from realtime.event_types import Typing
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
 from rooms.services import room_create, room_join
 
@@ -53,10 +53,10 @@ async def room_with_messages(ws_connect, count: int, sockets: int = 1) -> tuple[
 
 
 async def announce(room_id: str, message: Message, seq: int, *, prev: Message | None = None) -> None:
-    """What `publish` sends for `message` after its commit (broadcast.publish.send_now); `prev`,
-    the room's message before it, is read from the database unless given."""
+    """What `publish` sends for `message` after its commit (broadcast.publish); `prev`, the room's
+    message before it, is read from the database unless given."""
     prev_id = prev.id if prev else await database_sync_to_async(message_prev_id)(message)
-    event = await database_sync_to_async(message_events.new_message)(message, prev_id=prev_id)
+    event = await database_sync_to_async(NewMessage.of)(message, prev_id=prev_id)
     await get_channel_layer().group_send(room_group(room_id), relay_message(room_group(room_id), event, seq=seq))
 
 
@@ -156,7 +156,7 @@ async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_o
         # Live copies of messages the replay carries (their prev_id known: the table is locked).
         await announce(room_id, messages[1], 2, prev=messages[0])
         await announce(room_id, messages[2], 3, prev=messages[1])
-        typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+        typing = relay_message(room_group(room_id), Typing.of(room_id, owner))
         await get_channel_layer().group_send(room_group(room_id), typing)
         assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
     received = []
