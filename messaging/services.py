@@ -12,7 +12,7 @@ from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND, room_position
+from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id, room_position
 from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
@@ -121,7 +121,7 @@ def message_send(
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
-    publish(NewMessage.of(message), to=[room_group(room.id)], seq=seq)
+    publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
 
