@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "messaging",
     "dms",
     "uploads",
+    "search",
     "realtime",
 ]
 
@@ -133,6 +134,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Message search: the language whose stems and stop words queries are matched by (a PostgreSQL text
+# search configuration name: english, german, ..., or simple for no stemming). Read when the index
+# is built: after changing it, run `manage.py search_reindex` (messaging/fulltext.py).
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
 
 # --- Redis: channel layer and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
