@@ -82,13 +82,19 @@ def _install_postgresql(connection: BaseDatabaseWrapper, *, rebuild: bool) -> No
             # Mapped again in place: the generated column depends on the configuration, so it stays.
             _map_like(cursor, language)
         cursor.execute(
-            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector "
-            f"GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}'::regconfig, content)) STORED"
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = %s AND column_name = %s",
+            [Message._meta.db_table, VECTOR_COLUMN],
         )
-        if row is not None and rebuild and row[0] != language:
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD COLUMN {VECTOR_COLUMN} tsvector "
+                f"GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}'::regconfig, content)) STORED"
+            )
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON {table} USING gin ({VECTOR_COLUMN})")
+        elif row is not None and rebuild and row[0] != language:
             # A stored generated column is computed again whenever its row is written.
             cursor.execute(f"UPDATE {table} SET content = content")
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON {table} USING gin ({VECTOR_COLUMN})")
 
 
 def _map_like(cursor: CursorWrapper, language: str) -> None:
