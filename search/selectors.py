@@ -19,7 +19,7 @@ from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.db import connection
 from django.db.models import Exists, Expression, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -82,8 +82,13 @@ def _memberships(user: User) -> list[_Membership]:
     return [_Membership(RoomRef(room_id, name, kind), (low, high)) for room_id, name, kind, low, high in rows]
 
 
+def _users_named(username: str) -> QuerySet:
+    # Lower() rather than iexact (UPPER) so the lookup uses the unique index on lower(username).
+    return User.objects.alias(name=Lower("username")).filter(name=username.lower())
+
+
 def _user_ids(username: str) -> set[UUID]:
-    return set(User.objects.filter(username__iexact=username).values_list("id", flat=True))
+    return set(_users_named(username).values_list("id", flat=True))
 
 
 def _in_room(filter_: Filter, membership: _Membership, user: User, named: set[UUID] | None) -> bool:
@@ -110,7 +115,7 @@ def _day_start(day: str) -> datetime:
 def _condition(filter_: Filter, user: User) -> Q | Exists:
     name, value = filter_.name, filter_.value
     if name == "from":
-        return Q(sender_id__in=User.objects.filter(username__iexact=value).values("id"))
+        return Q(sender_id__in=_users_named(value).values("id"))
     if name == "has":
         return {
             "file": Q(type__in=FILE_TYPES),
