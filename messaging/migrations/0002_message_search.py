@@ -1,6 +1,6 @@
 """Full-text search of messages: the PostgreSQL vector column and GIN index, or SQLite's FTS5 table."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 def install(apps, schema_editor):
@@ -18,4 +18,10 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("messaging", "0001_initial")]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [
+        migrations.RunPython(install, uninstall),
+        migrations.AddIndex(
+            model_name="message",
+            index=models.Index(fields=["created_at", "id"], name="message_created_idx"),
+        ),
+    ]
