@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
+from rooms.serializers import RoomSerializer
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -130,3 +131,14 @@ class MessageSendInput(serializers.Serializer):
 
 class MessageEditInput(serializers.Serializer):
     content = serializers.CharField(max_length=CONTENT_MAX_LENGTH)
+
+
+class MyRoomSerializer(RoomSerializer):
+    """A room in "my rooms": also how many messages I have not read and the latest one."""
+
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = MessageSerializer(read_only=True, allow_null=True)
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
+        read_only_fields = fields

@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from broadcast.groups import room_group
+from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
 from messaging import events, fulltext
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND
+from messaging.selectors import MESSAGE_NOT_FOUND, room_position
+from rooms import events as room_events
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
@@ -196,3 +197,12 @@ def message_delete_by_staff(*, message_id: UUID) -> Message | None:
     if message is None or message.is_deleted:
         return None
     return _soft_delete(message)
+
+
+def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> None:
+    """Sends a new member's sockets a `room_subscribe` carrying the room's stream position.
+
+    Connected to `rooms.signals.member_added` (messaging.apps): the position is read from the
+    room's messages, which rooms cannot read.
+    """
+    publish(user_group(user.id), room_events.room_subscribe(room.id, room_position(room_id=room.id)))

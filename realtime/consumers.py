@@ -25,6 +25,7 @@ from broadcast.publish import encode_event, send_now_async
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging import events as message_events
+from messaging.selectors import room_positions_for_user
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime import events
@@ -35,7 +36,7 @@ from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from realtime.transport import NO_CHANNEL_LAYER, is_open, socket_of, write_frame
 from rooms import events as room_events
-from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
+from rooms.selectors import RoomPosition, room_is_member
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,7 @@ from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
 from messaging import events as message_events
 from messaging.models import MESSAGE_RELATED, Message
-from messaging.selectors import messages_after, messages_first
-from rooms.selectors import room_positions_for_user
+from messaging.selectors import messages_after, messages_first, room_positions_for_user
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages

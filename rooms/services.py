@@ -18,8 +18,8 @@ from rooms.selectors import (
     room_get_member,
     room_get_with_membership,
     room_ids_for_user,
-    room_position,
 )
+from rooms.signals import member_added
 
 CREATABLE_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
 
@@ -80,8 +80,9 @@ def room_join(*, room_id: UUID, user: User) -> bool:
         raise Forbidden("This room is private")
     _, created = RoomMember.objects.get_or_create(room=room, user=user, defaults={"role": RoomMember.Role.MEMBER})
     if created:
-        # Subscribe first, so the joiner's own sockets are in the room when user_joined arrives.
-        publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
+        # Subscribe first (messaging's receiver publishes `room_subscribe`), so the joiner's own
+        # sockets are in the room when user_joined arrives.
+        member_added.send(sender=Room, room=room, user=user)
         publish(room_group(room.id), events.user_joined(room.id, user))
     return created
 
@@ -137,7 +138,7 @@ def room_member_add_by_staff(
 ) -> RoomMember:
     """Site staff (Django admin) add anyone to any room, announced like `room_add_member`."""
     added = RoomMember.objects.create(room=room, user=user, role=role, read_at=read_at)
-    publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
+    member_added.send(sender=Room, room=room, user=user)
     publish(room_group(room.id), events.user_joined(room.id, user))
     return added
 
@@ -158,7 +159,7 @@ def room_add_member(*, room_id: UUID, actor: User, user_id: UUID) -> RoomMember:
             added = RoomMember.objects.create(room=room, user=target, role=RoomMember.Role.MEMBER)
     except IntegrityError:
         raise Conflict("User is already a member of this room") from None
-    publish(user_group(target.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
+    member_added.send(sender=Room, room=room, user=target)
     publish(room_group(room.id), events.user_joined(room.id, target))
     return added
 
