@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -272,3 +272,18 @@ def direct_rooms_for_user(*, user: User) -> list[Room]:
         .select_related("room__direct_user_low", "room__direct_user_high")
     )
     return _rooms_with_activity(memberships)
+
+
+def unread_total(*, user_id: UUID) -> int:
+    """Unread messages in all the user's rooms together (an app badge): each room's `unread_count`
+    rule (messages from others after the member's read_at, not deleted), summed. One query."""
+    # One filter() call, so read_at is the membership of this user, not of any member of the room.
+    return (
+        Message.objects.filter(
+            room__memberships__user_id=user_id,
+            is_deleted=False,
+            created_at__gt=Coalesce(F("room__memberships__read_at"), Value(_EPOCH)),
+        )
+        .exclude(sender_id=user_id)
+        .count()
+    )

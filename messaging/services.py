@@ -10,10 +10,11 @@ from accounts.models import User
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from messaging import events, fulltext
+from messaging import fulltext
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
 from messaging.selectors import MESSAGE_NOT_FOUND, room_position
-from rooms import events as room_events
+from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
@@ -122,7 +123,7 @@ def message_send(
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
-    publish(room_group(room.id), events.new_message(message), seq=seq)
+    publish(NewMessage.of(message), to=[room_group(room.id)], seq=seq)
     return message, True
 
 
@@ -165,7 +166,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
     message.is_edited = True
     message.save(update_fields=["content", "is_edited", "updated_at"])
     fulltext.index_message(message)
-    publish(room_group(message.room_id), events.edit_message(message))
+    publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -175,7 +176,7 @@ def _soft_delete(message: Message) -> Message:
     message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
     message.save(update_fields=["is_deleted", "content", "file_url", "file_name", "file_size", "updated_at"])
     fulltext.unindex_message(message.id)
-    publish(room_group(message.room_id), events.delete_message(message))
+    publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -205,4 +206,4 @@ def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> No
     Connected to `rooms.signals.member_added` (messaging.apps): the position is read from the
     room's messages, which rooms cannot read.
     """
-    publish(user_group(user.id), room_events.room_subscribe(room.id, room_position(room_id=room.id)))
+    publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])

@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.events import Event
 from broadcast.groups import room_group, user_group
-from broadcast.publish import publish, publish_many
+from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from rooms import events
+from rooms.event_types import MessagesRead, RoomDeleted, RoomSubscribe, RoomUnsubscribe, UserJoined, UserLeft
 from rooms.models import Room, RoomMember
 from rooms.selectors import (
     ROOM_NOT_FOUND,
@@ -37,7 +38,7 @@ def room_create(*, creator: User, name: str, description: str = "", type: str = 
     room = Room.objects.create(name=name, description=description, type=type, created_by=creator)
     RoomMember.objects.create(room=room, user=creator, role=RoomMember.Role.ADMIN)
     room.member_count = 1
-    publish(user_group(creator.id), events.room_subscribe(room.id, RoomPosition(room.id, 0, None)))
+    publish(RoomSubscribe(room_id=str(room.id), position=RoomPosition(room.id, 0, None)), to=[user_group(creator.id)])
     return room
 
 
@@ -45,7 +46,7 @@ def _delete(room: Room) -> None:
     room_id = room.id
     room.delete()
     # Consumers in the room group unsubscribe themselves when they relay this.
-    publish(room_group(room_id), events.room_deleted(room_id))
+    publish(RoomDeleted(room_id=str(room_id)), to=[room_group(room_id)])
 
 
 @transaction.atomic
@@ -83,7 +84,7 @@ def room_join(*, room_id: UUID, user: User) -> bool:
         # Subscribe first (messaging's receiver publishes `room_subscribe`), so the joiner's own
         # sockets are in the room when user_joined arrives.
         member_added.send(sender=Room, room=room, user=user)
-        publish(room_group(room.id), events.user_joined(room.id, user))
+        publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return created
 
 
@@ -120,10 +121,10 @@ def _remove_member(room: Room, membership: RoomMember, user: User) -> None:
     membership.delete()
     if membership.role == RoomMember.Role.ADMIN:
         _promote_if_no_admin_left(room)
-    publish(room_group(room.id), events.user_left(room.id, user))
+    publish(UserLeft.of(room.id, user), to=[room_group(room.id)])
     # Without this the user's sockets would keep receiving the room, and could still send
     # `typing` and `join_room` into it: the consumer trusts its cached membership.
-    publish(user_group(user.id), events.room_unsubscribe(room.id))
+    publish(RoomUnsubscribe(room_id=str(room.id)), to=[user_group(user.id)])
 
 
 @transaction.atomic
@@ -139,7 +140,7 @@ def room_member_add_by_staff(
     """Site staff (Django admin) add anyone to any room, announced like `room_add_member`."""
     added = RoomMember.objects.create(room=room, user=user, role=role, read_at=read_at)
     member_added.send(sender=Room, room=room, user=user)
-    publish(room_group(room.id), events.user_joined(room.id, user))
+    publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return added
 
 
@@ -160,7 +161,7 @@ def room_add_member(*, room_id: UUID, actor: User, user_id: UUID) -> RoomMember:
     except IntegrityError:
         raise Conflict("User is already a member of this room") from None
     member_added.send(sender=Room, room=room, user=target)
-    publish(room_group(room.id), events.user_joined(room.id, target))
+    publish(UserJoined.of(room.id, target), to=[room_group(room.id)])
     return added
 
 
@@ -170,14 +171,14 @@ def room_mark_read(*, room_id: UUID, user: User, now: datetime | None = None) ->
     room, membership = room_get_member(room_id=room_id, user=user)
     read_at = now or timezone.now()
     RoomMember.objects.filter(pk=membership.pk).update(read_at=read_at)
-    publish(room_group(room.id), events.messages_read(room.id, user.id, read_at))
+    publish(MessagesRead.of(room.id, user.id, read_at), to=[room_group(room.id)])
     return read_at
 
 
-def member_profile_publish(*, user: User, event: dict, **_signal: object) -> None:
+def member_profile_publish(*, user: User, event: Event, **_signal: object) -> None:
     """Sends a user's changed profile to their own sockets and to every room they belong to.
 
     Connected to `accounts.signals.profile_changed` (rooms.apps): accounts cannot look up rooms.
     """
     groups = [user_group(user.id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user.id))]
-    publish_many(groups, event)
+    publish(event, to=groups)
