@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "messaging",
     "dms",
     "uploads",
+    "search",
     "realtime",
     "notifications",
 ]
@@ -137,6 +138,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Message search: the language whose stems and stop words queries are matched by (a PostgreSQL text
+# search configuration name: english, german, ..., or simple for no stemming). Read when the index
+# is built: after changing it, run `manage.py search_reindex` (messaging/fulltext.py).
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
 
 # --- Background jobs (jobs/): rows in this database, run by `manage.py jobs_worker` -------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -97,6 +97,37 @@ def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
     return _slice(_newest_first(_room_messages(room_id)), limit)
 
 
+@dataclass(frozen=True)
+class MessageWindow:
+    """Messages around one message, oldest first, and whether more lie on either side."""
+
+    items: list[Message]
+    has_more_before: bool
+    has_more_after: bool
+
+
+def messages_around(*, room_id: UUID, message_id: UUID | str, limit: int) -> MessageWindow:
+    """The message `message_id` of the room in the middle of up to `limit` messages, oldest first.
+
+    (limit - 1) // 2 older messages come before it and the rest of `limit` newer ones after it
+    (fewer where the room has fewer). A link to a message opens the conversation this way.
+    """
+    target = _room_messages(room_id).filter(pk=_parse_message_id(message_id, "around")).first()
+    if target is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    older_count = (limit - 1) // 2
+    at = target.created_at
+    older = Q(created_at__lt=at) | Q(created_at=at, id__lt=target.id)
+    newer = Q(created_at__gt=at) | Q(created_at=at, id__gt=target.id)
+    before = _slice(_newest_first(_room_messages(room_id).filter(older)), older_count)
+    after = _slice(_room_messages(room_id).filter(newer).order_by("created_at", "id"), limit - 1 - older_count)
+    return MessageWindow(
+        items=[*reversed(before.items), target, *after.items],
+        has_more_before=before.has_more,
+        has_more_after=after.has_more,
+    )
+
+
 # History pages for REST, already rendered as JSON: each message as
 # `messaging.serializers.message_json` renders it, without building a model instance per row
 # (messaging.rendering; the ORM path for other databases).
