@@ -47,6 +47,9 @@ test: venv
 		$(BIN)/python scripts/check_services.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "Search and its index again on the embedded SQLite (FTS5: the same API, another implementation)..."
+	DATABASE_URL= REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python -m pytest -q search messaging/tests/test_fulltext.py
 
 # The Postman collection against a live server of its own (not part of `make test`; needs npm).
 newman: venv

@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -11,6 +12,21 @@ from accounts.tokens import token_issue
 
 DEFAULT_PASSWORD = "secret123"
 _counter = itertools.count(1)
+
+
+def _install_fulltext(sender, using, **kwargs) -> None:
+    # Tests build tables from the models (--no-migrations), so the search index that a migration
+    # adds beside them (messaging.fulltext) is made here. A flush between transactional tests sends
+    # this signal again; `install` only creates what is missing.
+    if sender.label == "messaging":
+        from django.db import connections
+
+        from messaging import fulltext
+
+        fulltext.install(connections[using])
+
+
+post_migrate.connect(_install_fulltext, dispatch_uid="chatapp-tests-install-fulltext")
 
 
 @pytest.fixture(autouse=True)

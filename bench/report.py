@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
+SEARCH_START = "<!-- bench:search:start -->"
+SEARCH_END = "<!-- bench:search:end -->"
+_ROOM_IDS = re.compile(r"'\{[0-9a-f,-]{200,}\}'")
 
 
 def _get(results: dict, scenario: str, target: str) -> dict | None:
@@ -177,6 +181,19 @@ def summary_rows(results: dict) -> list[list[str]]:
                             "",
                         ]
                     )
+    search = _get(results, "search", "chatapp")
+    if search:
+        rows.append(
+            [
+                f"search: p95 / p99 ms ({search['queries']} queries over {search['messages']:,} messages, one at a time)",
+                f"{search['p95_ms']:.1f} / {search['p99_ms']:.1f}",
+                "",
+                "",
+                "",
+                "",
+                "≤ 100 / ≤ 250",
+            ]
+        )
     return rows
 
 
@@ -258,11 +275,81 @@ def render_markdown(results: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_doc(path: Path, section: str) -> None:
-    """Replaces the generated section of docs/benchmarks.md, keeping the hand-written text around it."""
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    path.write_text(f"{head}{START}\n{section}{END}{tail}")
+def render_search_markdown(results: dict) -> str:
+    """The search scenario's section: latency, by kind of query, the slowest, and a query plan."""
+    meta, r = results["meta"], results["scenarios"]["search"]["chatapp"]
+    parts = [
+        f"Run {meta['date']} on {meta['cpu']}, {meta['memory']}, Python {meta['python']};"
+        f" load average before the run {meta['load_before']}.",
+        "",
+        f"Command: `{meta['command']}`",
+        "",
+    ]
+    if "error" in r:
+        return "\n".join([*parts, f"The scenario failed: `{r['error'][:300]}`"]) + "\n"
+    gin = ", ".join(f"`{e['q']}`: {'yes' if e['gin_used'] else 'no'}" for e in r["explain"])
+    parts.append(
+        _md_table(
+            ["measure", "value", "target"],
+            [
+                [
+                    "messages / rooms / rooms the searcher is in",
+                    f"{r['messages']:,} / {r['rooms']:,} / {r['member_rooms']}",
+                    "",
+                ],
+                ["queries (one at a time, HTTP keep-alive, after 10 unrecorded)", str(r["queries"]), ""],
+                [
+                    "p50 / p95 / p99 / max ms",
+                    f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.1f}",
+                    "p95 ≤ 100, p99 ≤ 250",
+                ],
+                [
+                    "p95 ms: free text only / with operators",
+                    f"{r['plain_p95_ms']:.1f} / {r['operators_p95_ms']:.1f}",
+                    "",
+                ],
+                ["queries with results / non-200 answers", f"{r['with_results']} / {r['non_200']}", "– / 0"],
+                ["EXPLAIN reads the GIN index (message_search_idx)", gin, "yes for the first two"],
+                ["verdict", "ok" if r["ok"] else "**fail**", ""],
+            ],
+        )
+    )
+    kinds: dict[str, list[float]] = {}
+    for row in r["rows"]:
+        kinds.setdefault(row["kind"], []).append(row["ms"])
+    kind_rows = []
+    for kind, times in kinds.items():
+        times.sort()
+        example = next(row["q"] for row in r["rows"] if row["kind"] == kind)
+        kind_rows.append([kind, f"`{example}`", str(len(times)), f"{times[len(times) // 2]:.1f}", f"{times[-1]:.1f}"])
+    parts += [
+        "",
+        "By kind of query (median and slowest):",
+        "",
+        _md_table(["kind", "example", "n", "median ms", "max ms"], kind_rows),
+    ]
+    slowest = sorted(r["rows"], key=lambda row: row["ms"], reverse=True)[:5]
+    parts += [
+        "",
+        "Slowest queries: " + "; ".join(f"`{row['q']}` ({row['sort']}) {row['ms']:.1f} ms" for row in slowest) + ".",
+    ]
+    for explained in (r["explain"][0], r["explain"][-1]):
+        parts += [
+            "",
+            f"The plan of `{explained['q']}` (EXPLAIN ANALYZE of the query search.selectors sends):",
+            "",
+            "```",
+        ]
+        parts += [_ROOM_IDS.sub("'{...the searcher's room ids...}'", line) for line in explained["plan"]]
+        parts += ["```"]
+    return "\n".join(parts) + "\n"
+
+
+def write_doc(path: Path, section: str, start: str = START, end: str = END) -> None:
+    """Replaces a generated section of docs/benchmarks.md, keeping the hand-written text around it."""
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{start}\n{section}{end}{tail}")

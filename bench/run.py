@@ -26,21 +26,31 @@ from pathlib import Path
 
 from bench import servers
 from bench.loadgen import Generator, cpu_seconds, raise_fd_limit, rss_bytes
-from bench.report import render_markdown, render_summary, write_doc
+from bench.report import SEARCH_END, SEARCH_START, render_markdown, render_search_markdown, render_summary, write_doc
 
+_SEARCH_SIZES = {
+    # search: M messages in R rooms, the searcher a member of K of them, Q queries one at a time.
+    "full": {"search_messages": 1_000_000, "search_rooms": 1000, "search_member_rooms": 50, "search_queries": 200},
+    "medium": {"search_messages": 200_000, "search_rooms": 200, "search_member_rooms": 20, "search_queries": 100},
+    "tiny": {"search_messages": 3000, "search_rooms": 20, "search_member_rooms": 5, "search_queries": 30},
+}
 SIZES = {
     # fanout: 1 room x N sockets; rooms: R rooms x K sockets; idle: N sockets in rooms of 10.
-    "full": {"fanout": 1000, "fanout_senders": 10, "rooms": 100, "room_size": 10, "idle": 5000, "storm": 1000},
-    "medium": {"fanout": 300, "fanout_senders": 10, "rooms": 30, "room_size": 10, "idle": 1000, "storm": 300},
-    "tiny": {"fanout": 20, "fanout_senders": 2, "rooms": 4, "room_size": 5, "idle": 20, "storm": 20},
+    "full": {"fanout": 1000, "fanout_senders": 10, "rooms": 100, "room_size": 10, "idle": 5000, "storm": 1000}
+    | _SEARCH_SIZES["full"],
+    "medium": {"fanout": 300, "fanout_senders": 10, "rooms": 30, "room_size": 10, "idle": 1000, "storm": 300}
+    | _SEARCH_SIZES["medium"],
+    "tiny": {"fanout": 20, "fanout_senders": 2, "rooms": 4, "room_size": 5, "idle": 20, "storm": 20}
+    | _SEARCH_SIZES["tiny"],
 }
 FANOUT_RATES = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192]  # messages/s into the room
 ROOMS_RATES = [10, 20, 30, 50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800]  # messages/s over all rooms
 REST_RATES = [10, 20, 30, 50, 100, 150, 200, 300, 400, 600, 800]  # posts/s over all rooms
 P99_LIMIT_MS = 100.0
+SEARCH_P95_LIMIT_MS, SEARCH_P99_LIMIT_MS = 100.0, 250.0
 TARGETS = ("chatapp", "websockets", "tutorial")
-SCENARIOS = ("fanout", "rooms", "rest_send", "idle", "storm", "history")
-CHATAPP_ONLY = {"history", "rest_send"}  # REST: the baselines have no HTTP API
+SCENARIOS = ("fanout", "rooms", "rest_send", "idle", "storm", "history", "search")
+CHATAPP_ONLY = {"history", "rest_send", "search"}  # REST: the baselines have no HTTP API
 
 
 def log(*parts: object) -> None:
@@ -117,6 +127,27 @@ class Bench:
         self.data = json.loads(out.stdout)
         users = sum(len(p["sockets"]) for p in self.data.values())
         log(f"seeded {users} users in {time.monotonic() - started:.1f}s")
+        if "search" in wanted:
+            self.data["search"] = self._load_search()
+
+    def _load_search(self) -> dict:
+        s = self.size
+        spec = {"messages": s["search_messages"], "rooms": s["search_rooms"], "member_rooms": s["search_member_rooms"]}
+        log(f"search: loading {spec['messages']:,} messages into {spec['rooms']} rooms (kept for later runs)")
+        out = subprocess.run(
+            [sys.executable, str(servers.BENCH_DIR / "search_data.py"), "load", json.dumps(spec)],
+            cwd=self.app_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"search load failed:\n{out.stderr[-3000:]}")
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        how = "reused" if data["reused"] else "loaded"
+        log(f"search: {data['messages']:,} messages {how} in {data['load_seconds']:.1f}s")
+        return data
 
     def start(self, name: str) -> servers.Target:
         if name == "chatapp":
@@ -404,6 +435,92 @@ class Bench:
         )
         return load
 
+    def scenario_search(self, target_name: str) -> dict:
+        """Queries one at a time (concurrency 1), each timed from request to the whole response."""
+        import http.client
+        import urllib.parse
+
+        from bench.search_data import queries
+
+        data = self.data["search"]
+        planned = queries(self.size["search_queries"], rooms=data["rooms"], senders=data["senders"])
+        headers = {"Authorization": f"Bearer {data['token']}"}
+        # A selective query must be answered from the GIN index; for a word in one message in six
+        # the planner rightly walks the newest messages instead (both plans are reported).
+        explained = [
+            self._explain_search(q, data["user_id"])
+            for q in ("kubernetes jalapeno", '"certificate failover"', "deploy")
+        ]
+        target = self.start(target_name)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=30)
+
+            def get(item: dict) -> tuple[float, int, dict]:
+                path = "/api/v1/search?" + urllib.parse.urlencode({"q": item["q"], "sort": item["sort"]})
+                started = time.perf_counter()
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                return elapsed, response.status, json.loads(body) if response.status == 200 else {}
+
+            for item in planned[:10]:  # warm-up: connections, caches; not recorded
+                get(item)
+            rows = []
+            for item in planned:
+                ms, status, body = get(item)
+                rows.append({**item, "ms": ms, "status": status, "results": len(body.get("data", []))})
+            conn.close()
+        finally:
+            target.stop()
+        times = sorted(row["ms"] for row in rows)
+        result = {
+            "queries": len(rows),
+            "non_200": sum(row["status"] != 200 for row in rows),
+            "with_results": sum(row["results"] > 0 for row in rows),
+            "p50_ms": _percentile(times, 50),
+            "p95_ms": _percentile(times, 95),
+            "p99_ms": _percentile(times, 99),
+            "max_ms": times[-1] if times else 0.0,
+            "messages": data["messages"],
+            "rooms": self.size["search_rooms"],
+            "member_rooms": len(data["rooms"]),
+            "explain": explained,
+            "rows": rows,
+        }
+        for label, subset in (
+            ("plain", [r for r in rows if not r["operators"]]),
+            ("operators", [r for r in rows if r["operators"]]),
+        ):
+            ms = sorted(r["ms"] for r in subset)
+            result[f"{label}_p95_ms"] = _percentile(ms, 95)
+        result["ok"] = (
+            result["non_200"] == 0
+            and result["p95_ms"] <= SEARCH_P95_LIMIT_MS
+            and result["p99_ms"] <= SEARCH_P99_LIMIT_MS
+            and all(e["gin_used"] for e in explained[:2])
+        )
+        log(
+            f"search/{target_name}: {len(rows)} queries over {data['messages']:,} messages: p50 {result['p50_ms']:.1f}"
+            f" p95 {result['p95_ms']:.1f} p99 {result['p99_ms']:.1f} max {result['max_ms']:.1f} ms,"
+            f" {result['non_200']} non-200, GIN index used: {[(e['q'], e['gin_used']) for e in explained]}"
+            f" {'ok' if result['ok'] else 'FAIL'}"
+        )
+        return result
+
+    def _explain_search(self, q: str, user_id: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, str(servers.BENCH_DIR / "search_data.py"), "explain", q, user_id],
+            cwd=self.app_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"search explain failed:\n{out.stderr[-3000:]}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
     def _http_rate(self, target: servers.Target, path: str, token: str) -> dict:
         from bench.http_load import http_load
 
@@ -431,6 +548,14 @@ class Bench:
                     result = {"error": repr(error)}
                 self.results["scenarios"][scenario][target_name] = result
         return self.results
+
+
+def _percentile(sorted_values: list[float], pct: float) -> float:
+    """Nearest-rank percentile of already sorted values (0.0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, -(-len(sorted_values) * pct // 100))
+    return sorted_values[int(rank) - 1]
 
 
 def _run_apart(coroutine):
@@ -508,7 +633,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(render_summary(results))
     print(f"\nraw results: {json_path}")
     if args.write_doc:
-        write_doc(servers.REPO_DIR / "docs" / "benchmarks.md", render_markdown(results))
+        # Each generated section is rewritten only by a run that measured it.
+        doc = servers.REPO_DIR / "docs" / "benchmarks.md"
+        if set(results["scenarios"]) - {"search"}:
+            write_doc(doc, render_markdown(results))
+        if "search" in results["scenarios"]:
+            write_doc(doc, render_search_markdown(results), SEARCH_START, SEARCH_END)
         print("written: docs/benchmarks.md")
     return results
 

@@ -41,7 +41,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 _POSITIVE_QUERY_PARAMETERS = {"page", "limit"}
-_UUID_QUERY_PARAMETERS = {"before", "after"}
+_UUID_QUERY_PARAMETERS = {"before", "after", "around"}
 
 
 def add_standard_answers(result: dict, generator, request, public) -> dict:

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("dms.urls")),
     path("", include("uploads.urls")),
     path("", include("notifications.urls")),
+    path("", include("search.urls")),
 ]
 
 urlpatterns = [

@@ -14,7 +14,7 @@ from chatapp.api import signed_in, validated
 from chatapp.errors import BadRequest
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
-from messaging import selectors, services
+from messaging import rendering, selectors, services
 from messaging.serializers import MessageEditInput, MessageSendInput, MessageSerializer, MyRoomSerializer
 from rooms.models import Room
 from rooms.selectors import room_get_member, room_partner_read_at
@@ -40,6 +40,12 @@ class RoomMessagesApi(APIView):
             OpenApiParameter("limit", int, description=f"1-{selectors.MAX_LIMIT}, default 20"),
             OpenApiParameter("before", str, description="message id: older messages, newest first"),
             OpenApiParameter("after", str, description="message id: newer messages, oldest first"),
+            OpenApiParameter(
+                "around",
+                str,
+                description="message id: that message in the middle of `limit` messages, oldest first"
+                " ((limit - 1) // 2 older ones before it, the rest newer)",
+            ),
         ],
         responses={
             200: inline_serializer(
@@ -51,6 +57,8 @@ class RoomMessagesApi(APIView):
                     "total_pages": serializers.IntegerField(required=False, help_text="page mode"),
                     "limit": serializers.IntegerField(),
                     "has_more": serializers.BooleanField(required=False, help_text="before/after mode"),
+                    "has_more_before": serializers.BooleanField(required=False, help_text="around mode"),
+                    "has_more_after": serializers.BooleanField(required=False, help_text="around mode"),
                     "partner_read_at": serializers.DateTimeField(
                         required=False, allow_null=True, help_text="direct rooms"
                     ),
@@ -63,10 +71,21 @@ class RoomMessagesApi(APIView):
         user = signed_in(request.user)
         room, _ = room_get_member(room_id=room_id, user=user)
         before, after = request.query_params.get("before"), request.query_params.get("after")
-        if before and after:
-            raise BadRequest("Use either before or after, not both")
+        around = request.query_params.get("around")
+        if len([anchor for anchor in (before, after, around) if anchor]) > 1:
+            raise BadRequest("Use only one of before, after and around")
         body: dict[str, object]
-        if anchor_id := before or after:
+        if around:
+            limit = limit_param(request, max_limit=selectors.MAX_LIMIT)
+            window = selectors.messages_around(room_id=room.id, message_id=around, limit=limit)
+            data_json = rendering.render_queryset(window.items)
+            body = {
+                "data": None,
+                "limit": limit,
+                "has_more_before": window.has_more_before,
+                "has_more_after": window.has_more_after,
+            }
+        elif anchor_id := before or after:
             limit = limit_param(request, max_limit=selectors.MAX_LIMIT)
             if before:
                 result = selectors.messages_before_json(room_id=room.id, before_id=anchor_id, limit=limit)

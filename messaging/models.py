@@ -45,6 +45,9 @@ class Message(models.Model):
         indexes = [
             # History pages and cursors walk (created_at, id) inside one room.
             models.Index(fields=["room", "created_at", "id"], name="message_room_created_idx"),
+            # Search results newest first across a user's rooms: a query matching many messages
+            # walks this backwards and stops at a page, instead of collecting every match first.
+            models.Index(fields=["created_at", "id"], name="message_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -81,6 +81,12 @@ def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> Messag
     return _slice(_newer_than(room_id, after_id), limit)
 
 
+def message_prev_id(message: Message) -> UUID | None:
+    """The id of the message just before `message` in its room's commit order (created_at, id)."""
+    earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+    return _newest_first(Message.objects.filter(earlier, room_id=message.room_id)).values_list("id", flat=True).first()
+
+
 def messages_first(*, room_id: UUID, limit: int) -> list[Message]:
     """The room's first `limit` messages, oldest first."""
     return list(_room_messages(room_id).order_by("created_at", "id")[:limit])
@@ -89,6 +95,37 @@ def messages_first(*, room_id: UUID, limit: int) -> list[Message]:
 def messages_latest(*, room_id: UUID, limit: int) -> MessageSlice:
     """The room's newest `limit` messages, newest first (a first load, or resuming with none)."""
     return _slice(_newest_first(_room_messages(room_id)), limit)
+
+
+@dataclass(frozen=True)
+class MessageWindow:
+    """Messages around one message, oldest first, and whether more lie on either side."""
+
+    items: list[Message]
+    has_more_before: bool
+    has_more_after: bool
+
+
+def messages_around(*, room_id: UUID, message_id: UUID | str, limit: int) -> MessageWindow:
+    """The message `message_id` of the room in the middle of up to `limit` messages, oldest first.
+
+    (limit - 1) // 2 older messages come before it and the rest of `limit` newer ones after it
+    (fewer where the room has fewer). A link to a message opens the conversation this way.
+    """
+    target = _room_messages(room_id).filter(pk=_parse_message_id(message_id, "around")).first()
+    if target is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    older_count = (limit - 1) // 2
+    at = target.created_at
+    older = Q(created_at__lt=at) | Q(created_at=at, id__lt=target.id)
+    newer = Q(created_at__gt=at) | Q(created_at=at, id__gt=target.id)
+    before = _slice(_newest_first(_room_messages(room_id).filter(older)), older_count)
+    after = _slice(_room_messages(room_id).filter(newer).order_by("created_at", "id"), limit - 1 - older_count)
+    return MessageWindow(
+        items=[*reversed(before.items), target, *after.items],
+        has_more_before=before.has_more,
+        has_more_after=after.has_more,
+    )
 
 
 # History pages for REST, already rendered as JSON: each message as

@@ -10,9 +10,10 @@ from accounts.models import User
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
+from messaging import fulltext
 from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND, room_position
+from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id, room_position
 from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
@@ -118,10 +119,11 @@ def message_send(
                 raise Conflict("client_msg_id was already used for a message in another room") from None
             return existing, False
 
+    fulltext.index_message(message)
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
-    publish(NewMessage.of(message), to=[room_group(room.id)], seq=seq)
+    publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
 
@@ -163,6 +165,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
     message.content = _clean_content(content, required=not message.file_url)
     message.is_edited = True
     message.save(update_fields=["content", "is_edited", "updated_at"])
+    fulltext.index_message(message)
     publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
 
@@ -172,6 +175,7 @@ def _soft_delete(message: Message) -> Message:
     # The text and file go; the row stays so replies and history keep their place.
     message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
     message.save(update_fields=["is_deleted", "content", "file_url", "file_name", "file_size", "updated_at"])
+    fulltext.unindex_message(message.id)
     publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     return message
 

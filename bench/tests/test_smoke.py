@@ -55,3 +55,30 @@ def test_harness_measures_chatapp_and_a_baseline(tmp_path):
     assert history["queries_per_request"] <= 4
     for ceiling in ("health", "asgi_hello"):
         assert history[ceiling]["requests"] > 0 and history[ceiling]["non_200"] == 0, history[ceiling]
+
+
+def test_search_scenario_loads_queries_and_explains(tmp_path):
+    db = f"chatapp_bench_search_smoke_{os.getpid()}"
+    results = run.main(
+        [
+            "--size", "tiny",
+            "--scenarios", "search",
+            "--search-messages", "600",
+            "--search-queries", "15",
+            "--db", db,
+            "--drop-db",
+            "--redis-db", "7",
+            "--keep-redis",
+            "--port-base", "18590",
+            "--log-dir", str(tmp_path),
+        ]
+    )  # fmt: skip
+    search = results["scenarios"]["search"]["chatapp"]
+    assert "error" not in search, search
+    assert search["messages"] == 600 and search["member_rooms"] == 5
+    assert search["queries"] == 15 and search["non_200"] == 0
+    assert search["with_results"] > 0
+    assert 0 < search["p50_ms"] <= search["p95_ms"] <= search["max_ms"]
+    # Every kind of query was asked once, operators and all.
+    assert {row["kind"] for row in search["rows"]} >= {"word", "phrase", "from:", "in:", "is:unread"}
+    assert all(explained["plan"] for explained in search["explain"])

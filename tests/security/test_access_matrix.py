@@ -76,6 +76,10 @@ ROOM_ENDPOINTS = [
      cells("401", "404room", 200, 200, 200, "404room"),
      cells("401", "403member", 200, 200, 200, "403member"),
      cells("401", "404room", 200, "404room", 200, "404room")),
+    ("get", "/api/v1/rooms/{room}/messages?around={message}", None,
+     cells("401", "404room", 200, 200, 200, "404room"),
+     cells("401", "403member", 200, 200, 200, "403member"),
+     cells("401", "404room", 200, "404room", 200, "404room")),
     ("post", "/api/v1/rooms/{room}/messages", {"content": "hi"},
      cells("401", "404room", 201, 201, 201, "404room"),
      cells("401", "403member", 201, 201, 201, "403member"),
@@ -212,3 +216,24 @@ def test_account_endpoints(world, method, path, body, expected):
         )
 
     assert run_for_every_role(act) == expected_table(expected)
+
+
+def test_search_finds_each_rooms_message_for_its_members_only(world):
+    """GET /search answers 200 to everyone signed in; what it finds is what each role may read."""
+    people, _newcomer, rooms, _messages = world
+    kind_of = {str(room.id): kind for kind, room in rooms.items()}
+
+    def found(role):
+        response = client_for(people, role).get("/api/v1/search", {"q": "secret words"})
+        if response.status_code != 200:
+            return cell(response)
+        return sorted(kind_of[item["room"]["id"]] for item in response.json()["data"])
+
+    assert {role: found(role) for role in ROLES} == {
+        "anonymous": ERRORS["401"],
+        "outsider": [],
+        "member": ["direct", "private", "public"],
+        "room_admin": ["private", "public"],
+        "creator": ["direct", "private", "public"],
+        "staff": [],
+    }
