@@ -5,16 +5,21 @@ message that was already committed when the page was read. Access is checked by 
 (`rooms.selectors.room_get_member`): these take a room the user may read.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TypedDict
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
+from accounts.models import User
 from chatapp.errors import BadRequest, NotFound
 from chatapp.ids import parse_uuid
 from chatapp.paging import Page
 from messaging import rendering
-from messaging.models import MESSAGE_RELATED, Message
+from messaging.models import MESSAGE_RELATED, Message, MessageMention
+from rooms.models import RoomMember
 
 MESSAGE_NOT_FOUND = "Message not found"
 MAX_LIMIT = 100
@@ -137,3 +142,85 @@ def _rendered_slice(*, room_id: UUID, anchor_id: UUID | str, older: bool, limit:
     if not anchor_found:
         raise NotFound(MESSAGE_NOT_FOUND)
     return RenderedSlice(data_json=data_json, has_more=rows > limit)
+
+
+# Mentions and who hears of a message.
+
+
+@dataclass(frozen=True)
+class MentionableMember:
+    user_id: UUID
+    username: str
+
+
+def members_for_mentions(*, room_id: UUID, names: set[str], everyone: bool) -> list[MentionableMember]:
+    """The room's active members whose username (any case) is one of `names`, or all of them
+    with `everyone` (the text may say @room). One query, however many names."""
+    members = RoomMember.objects.filter(room_id=room_id, user__is_active=True)
+    if not everyone:
+        members = members.annotate(name=Lower("user__username")).filter(name__in=names)
+    rows = members.order_by("user_id").values_list("user_id", "user__username")
+    return [MentionableMember(user_id, username) for user_id, username in rows]
+
+
+class NotifyRecipient(TypedDict):
+    """One user to notify of a message (the push job's payload)."""
+
+    user_id: str
+    mentioned: bool
+
+
+def message_notify_recipients(
+    *,
+    room_id: UUID,
+    sender_id: UUID,
+    mentioned_ids: Collection[UUID],
+    everyone: bool = False,
+    mentioned_only: bool = False,
+) -> list[NotifyRecipient]:
+    """Who is notified of a message, by each member's `notify_level` (one query).
+
+    A new message notifies every active member but the sender whose level is `all`, or
+    `mentions` if the message mentions them (`mentioned_ids`, or everyone with `everyone`:
+    @room). `nothing` never notifies. For an edit (`mentioned_only`), only the users it newly
+    mentions are notified, whatever their level but `nothing`.
+    """
+    level = RoomMember.NotifyLevel
+    members = RoomMember.objects.filter(room_id=room_id, user__is_active=True).exclude(user_id=sender_id)
+    if mentioned_only:
+        members = members.filter(user_id__in=mentioned_ids).exclude(notify_level=level.NOTHING)
+    elif everyone:
+        members = members.exclude(notify_level=level.NOTHING)
+    else:
+        members = members.filter(Q(notify_level=level.ALL) | Q(notify_level=level.MENTIONS, user_id__in=mentioned_ids))
+    mentioned = set(mentioned_ids)
+    return [
+        NotifyRecipient(user_id=str(user_id), mentioned=everyone or mentioned_only or user_id in mentioned)
+        for user_id in members.order_by("user_id").values_list("user_id", flat=True)
+    ]
+
+
+def mentions_for_user(*, user: User, before_id: UUID | str | None, limit: int) -> MessageSlice:
+    """The mentions inbox: messages that mention `user` (by name or @room) in rooms they still
+    belong to, newest first, each with its `room` loaded; deleted messages left out.
+
+    `before_id` (a message that mentions or mentioned the user) pages back from there.
+    """
+    messages = (
+        Message.objects.filter(
+            mention_rows__user_id=user.id,
+            mention_rows__active=True,
+            is_deleted=False,
+            room__memberships__user_id=user.id,
+        )
+        .select_related("room", *MESSAGE_RELATED)
+        .order_by("-created_at", "-id")
+    )
+    if before_id is not None:
+        anchor_id = _parse_message_id(before_id, "before")
+        anchor = MessageMention.objects.filter(user_id=user.id, message_id=anchor_id).values("created_at").first()
+        if anchor is None:
+            raise NotFound(MESSAGE_NOT_FOUND)
+        at = anchor["created_at"]
+        messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=anchor_id))
+    return _slice(messages, limit)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
+from rooms.models import Room
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -32,6 +33,13 @@ class ReplyToSerializer(serializers.ModelSerializer):
         return data
 
 
+class MentionSerializer(serializers.Serializer):
+    """A user the message names, with the username written in the text."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A message as every client sees it. Load it with `MESSAGE_RELATED` so this runs no query."""
 
@@ -40,6 +48,8 @@ class MessageSerializer(serializers.ModelSerializer):
     sender = UserSummarySerializer(read_only=True)
     reply_to_id = serializers.UUIDField(read_only=True, allow_null=True)
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
+    mentions = MentionSerializer(many=True, read_only=True)
+    mentions_room = serializers.BooleanField(read_only=True, help_text="the text says @room")
 
     class Meta:
         model = Message
@@ -57,6 +67,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_deleted",
             "reply_to_id",
             "reply_to",
+            "mentions",
+            "mentions_room",
             "client_msg_id",
             "created_at",
             "updated_at",
@@ -81,8 +93,8 @@ def _iso(value: datetime | None) -> str | None:
 def message_json(message: Message) -> dict:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
-    A deleted message keeps its id and times; its content and file fields are blanked (the service
-    blanks them too; this keeps older rows and reply previews honest).
+    A deleted message keeps its id and times; its content, file fields and mentions are blanked
+    (the service blanks them too; this keeps older rows and reply previews honest).
     """
     deleted = message.is_deleted
     sender = message.sender
@@ -107,10 +119,33 @@ def message_json(message: Message) -> dict:
             "content": "" if reply.is_deleted else reply.content,
             "sender": {"id": str(reply.sender.id), "username": reply.sender.username},
         },
+        "mentions": [] if deleted else [{"id": m["id"], "username": m["username"]} for m in message.mentions],
+        "mentions_room": message.mentions_room and not deleted,
         "client_msg_id": message.client_msg_id,
         "created_at": _iso(message.created_at),
         "updated_at": _iso(message.updated_at),
     }
+
+
+class _MentionRoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "type"]
+        read_only_fields = fields
+
+
+class MentionedMessageSerializer(MessageSerializer):
+    """An entry of the mentions inbox: the message and the room it is in (load `room` with it)."""
+
+    room = _MentionRoomSerializer(read_only=True)
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "room"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict:
+        room = instance.room
+        return {**message_json(instance), "room": {"id": str(room.id), "name": room.name, "type": str(room.type)}}
 
 
 class MessageSendInput(serializers.Serializer):

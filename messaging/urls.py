@@ -5,4 +5,5 @@ from messaging import apis
 urlpatterns = [
     path("rooms/<uuid:room_id>/messages", apis.RoomMessagesApi.as_view()),
     path("messages/<uuid:message_id>", apis.MessageDetailApi.as_view()),
+    path("mentions", apis.MentionListApi.as_view()),
 ]

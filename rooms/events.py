@@ -37,6 +37,11 @@ def messages_read(room_id: UUID, user_id: UUID, read_at: datetime) -> dict:
     }
 
 
+def notify_level_changed(room_id: UUID, level: str) -> dict:
+    """To a user's group: their notification level in a room changed (from another tab)."""
+    return {"type": "notify_level", "payload": {"room_id": str(room_id), "level": level}}
+
+
 def room_subscribe(room_id: UUID, position: RoomPosition | None) -> dict:
     """Internal, to a user's group: their open sockets start following this room.
 

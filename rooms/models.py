@@ -75,14 +75,34 @@ class RoomMember(models.Model):
         ADMIN = "admin"
         MEMBER = "member"
 
+    class NotifyLevel(models.TextChoices):
+        """Which new messages of the room notify this member (push); unread counts ignore it."""
+
+        ALL = "all"
+        MENTIONS = "mentions"
+        NOTHING = "nothing"
+
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     read_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # Set explicitly where a direct room's memberships are made (`default_notify_level`): a
+    # database default cannot depend on the room's type.
+    notify_level = models.CharField(max_length=10, choices=NotifyLevel.choices, default=NotifyLevel.MENTIONS)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["room", "user"], name="room_member_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="room_member_unique"),
+            models.CheckConstraint(
+                condition=Q(notify_level__in=["all", "mentions", "nothing"]), name="room_member_notify_level_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room_id} ({self.role})"
+
+
+def default_notify_level(room_type: str) -> str:
+    """A new member hears every message of a direct room, and only mentions of them elsewhere."""
+    return RoomMember.NotifyLevel.ALL if room_type == Room.Type.DIRECT else RoomMember.NotifyLevel.MENTIONS

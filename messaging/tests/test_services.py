@@ -46,11 +46,12 @@ class TestSend:
         }
 
     def test_send_runs_a_bounded_number_of_queries(self, chat, other_user, django_assert_max_num_queries):
-        # membership, insert, room activity, plus the savepoint pair of the service's atomic block
-        # inside the test transaction (and one more pair around the insert for an idempotency key)
-        with django_assert_max_num_queries(5):
+        # membership, insert, room activity, who to notify, plus the savepoint pair of the
+        # service's atomic block inside the test transaction (and one more pair around the insert
+        # for an idempotency key)
+        with django_assert_max_num_queries(6):
             message_send(room_id=chat.id, sender=other_user, content="hi")
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             message_send(room_id=chat.id, sender=other_user, content="hi", client_msg_id="k1")
 
     def test_outsider_of_public_room_is_forbidden(self, chat, make_user):
