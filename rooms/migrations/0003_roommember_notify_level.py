@@ -27,5 +27,9 @@ class Migration(migrations.Migration):
             model_name='roommember',
             constraint=models.CheckConstraint(condition=models.Q(('notify_level__in', ['all', 'mentions', 'nothing'])), name='room_member_notify_level_valid'),
         ),
+        migrations.AddIndex(
+            model_name='roommember',
+            index=models.Index(condition=models.Q(('notify_level', 'all')), fields=['room'], name='room_member_notify_all_idx'),
+        ),
         migrations.RunPython(direct_rooms_notify_all, migrations.RunPython.noop),
     ]
