@@ -6,6 +6,7 @@ import pytest
 
 from broadcast.groups import user_group
 from rooms.models import RoomMember
+from rooms.services import room_member_add_by_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,12 @@ def test_outsider_gets_403_for_public_and_404_for_private_or_unknown(api_client_
 
 def test_needs_auth(api_client, room):
     assert api_client.patch(url(room.id), {"level": "all"}, format="json").status_code == 401
+
+
+def test_staff_adding_someone_gives_the_rooms_default(make_room, user, other_user, make_user):
+    low, high = sorted([user, other_user], key=lambda u: u.id)
+    direct = make_room(user, type="direct", direct_user_low=low, direct_user_high=high)
+    public = make_room(user)
+    carol = make_user("carol")
+    assert room_member_add_by_staff(room=direct, user=carol).notify_level == "all"
+    assert room_member_add_by_staff(room=public, user=carol).notify_level == "mentions"
