@@ -81,7 +81,7 @@ format: venv $(NODE_STAMP)
 	$(BIN)/ruff format .
 	node_modules/.bin/biome check --write static/js tests/js
 
-# Benchmarks (issue 7): not part of `make test`; see docs/benchmarks.md. BENCH_ARGS picks scenarios and sizes,
+# Benchmarks: not part of `make test` (minutes of load); see docs/benchmarks.md. BENCH_ARGS picks scenarios and sizes,
 # e.g. make bench BENCH_ARGS="--scenarios fanout --targets chatapp,tutorial --size medium".
 bench: venv
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt

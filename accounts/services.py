@@ -7,7 +7,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import events
+import jobs
+from accounts.event_types import ProfileUpdated, SessionRevoked
 from accounts.login_limits import (
     TOO_MANY_FAILED_LOGINS,
     login_account,
@@ -103,7 +104,7 @@ def user_login(*, password: str, email: str | None = None, username: str | None 
 
 
 def _announce_profile(user: User) -> None:
-    profile_changed.send(sender=User, user=user, event=events.profile_updated(user))
+    profile_changed.send(sender=User, user=user, event=ProfileUpdated.of(user))
 
 
 AVATAR_NOT_OWN_IMAGE = "Avatar must be the URL of an image you uploaded"
@@ -158,7 +159,14 @@ def user_change_email(*, user: User, email: str, current_password: str) -> User:
 
 def _revoke_all_tokens(user: User, *, now: datetime) -> None:
     user.tokens_valid_after = revocation_cutoff(now)
-    publish(user_group(user.id), events.session_revoked(jti=None))
+    publish(SessionRevoked(jti=None), to=[user_group(user.id)])
+    _forget_signed_out_browsers(user)
+
+
+def _forget_signed_out_browsers(user: User) -> None:
+    # Push subscriptions made with the revoked tokens go (the notifications app handles the job):
+    # a signed-out browser must not show the user's messages.
+    jobs.enqueue("push_subscriptions_revoked", user_id=str(user.id))
 
 
 @transaction.atomic
@@ -203,14 +211,15 @@ def user_delete_by_staff(*, user: User) -> None:
     """
     user_id = user.id
     user.delete()
-    publish(user_group(user_id), events.session_revoked(jti=None))
+    publish(SessionRevoked(jti=None), to=[user_group(user_id)])
 
 
 @transaction.atomic
 def token_revoke(*, token: VerifiedToken) -> None:
     """Logout: the token's jti goes on the blacklist until it would have expired anyway."""
     TokenBlacklist.objects.get_or_create(jti=token.jti, defaults={"expires_at": token.expires_at, "user": token.user})
-    publish(user_group(token.user.id), events.session_revoked(jti=token.jti))
+    publish(SessionRevoked(jti=token.jti), to=[user_group(token.user.id)])
+    _forget_signed_out_browsers(token.user)
 
 
 def token_blacklist_cleanup(*, now: datetime | None = None) -> int:

@@ -180,3 +180,18 @@ def token_verify(raw: str) -> VerifiedToken:
         raise Unauthorized(REVOKED_TOKEN)
     expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
     return VerifiedToken(user=user, jti=jti, expires_at=expires_at)
+
+
+def tokens_revoked(*, user: User, jtis: list[str]) -> set[str]:
+    """Of `jtis` (tokens the user was issued), those `token_verify` would now refuse as revoked:
+    logged out (blacklisted), issued before a password change or deactivation, or the user inactive.
+    """
+    if not user.is_active:
+        return set(jtis)
+    revoked = set(TokenBlacklist.objects.filter(jti__in=jtis).values_list("jti", flat=True))
+    if user.tokens_valid_after is not None:
+        for jti in jtis:
+            issued = jti_issued_at(jti)
+            if issued is None or issued < user.tokens_valid_after:
+                revoked.add(jti)
+    return revoked

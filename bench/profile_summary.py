@@ -14,7 +14,7 @@ from collections import Counter
 # (label, substring of a frame) — checked from the leaf upwards; the first bucket that matches wins.
 BUCKETS = [
     ("waiting in epoll (idle)", ("EpollSelector.select", "Condition.wait", "_worker (concurrent")),
-    ("JSON encode/decode", ("json/encoder", "json/decoder", "json/__init__", "encode_event")),
+    ("JSON encode/decode", ("json/encoder", "json/decoder", "json/__init__", "encode (broadcast/events")),
     ("msgpack (channel layer)", ("msgpack",)),
     ("redis client I/O and parsing", ("redis/", "hiredis")),
     ("PostgreSQL (psycopg)", ("psycopg",)),

@@ -1,19 +1,20 @@
-"""The one way to send a realtime event: after commit, to a group, encoded to JSON once.
+"""The one way to send a realtime event: after commit, to its groups, encoded to JSON once.
 
 Each process's hub relays the ready text to its sockets, so a message for a thousand recipients is
 serialized once, not a thousand times.
 """
 
 import asyncio
-import json
 import logging
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from broadcast.events import Event
 from broadcast.layers import EPHEMERAL_KEY
 from chatapp.loops import serving_loop
 
@@ -23,29 +24,26 @@ logger = logging.getLogger(__name__)
 RELAY_TYPE = "relay"
 
 
-def encode_event(event: dict) -> str:
-    return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
-
-
 def relay_message(
     group: str,
-    event: dict,
+    event: Event,
     *,
     text: str | None = None,
     skip_user: UUID | str | None = None,
     seq: int | None = None,
     ephemeral: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The group message the hubs relay: the event's JSON text, encoded once for everyone.
 
     It names its group because each process receives all its groups on one channel. Pass `text`
-    when the same event goes to several groups, so it is encoded once for all of them.
+    (the event's `encode()`) when the same event goes to several groups, so it is encoded once.
     """
-    message = {"type": RELAY_TYPE, "group": group, "event": event["type"], "text": text or encode_event(event)}
+    message: dict[str, Any] = {"type": RELAY_TYPE, "group": group, "event": event.type, "text": text or event.encode()}
     if skip_user is not None:
         message["skip_user"] = str(skip_user)
-    if event["type"] == "new_message":
-        message["message_id"] = str(event["payload"]["id"])  # lets a resumed socket drop repeats
+    message_id = event.message_id()
+    if message_id is not None:
+        message["message_id"] = message_id  # lets a resumed socket drop repeats
     if seq is not None:
         message["seq"] = seq  # the room's commit order: hubs deliver by it (realtime.hub)
     if ephemeral:
@@ -53,18 +51,41 @@ def relay_message(
     return message
 
 
-async def send_now_async(group: str, event: dict, *, skip_user: UUID | str | None = None) -> None:
-    """For ephemeral events with no database write behind them (typing, join/leave of a socket).
+def _groups(to: Sequence[str]) -> list[str]:
+    # A bare group name is a Sequence[str] too, of one-letter "groups": refuse it loudly.
+    if isinstance(to, str):
+        raise TypeError(f"`to` takes a list of groups, not the string {to!r}")
+    return list(to)
 
-    They never take a message's place in an inbox: broadcast.layers admits them only while the
-    inbox is nearly empty.
+
+def publish(event: Event, *, to: Sequence[str], seq: int | None = None, skip_user: UUID | str | None = None) -> None:
+    """Sends `event` to the groups `to` once the current transaction commits (never on rollback).
+
+    The event is encoded now, once, whatever the number of groups and sockets; the sends run on
+    the server's event loop with the channel layer's one connection pool.
+    `seq`: the event's place in its room's commit order, when it has one (new messages).
+    `skip_user`: that user's sockets do not receive it (presence changes they caused).
     """
-    await get_channel_layer().group_send(group, relay_message(group, event, skip_user=skip_user, ephemeral=True))
+    groups = _groups(to)
+    text = event.encode()
+    transaction.on_commit(lambda: _send_now(groups, event, text=text, skip_user=skip_user, seq=seq))
 
 
-def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = None, seq: int | None = None) -> None:
-    """Sends `event` to every group now: encoded once, one hop to the event loop for all of them."""
-    text = encode_event(event)
+async def publish_ephemeral(event: Event, *, to: Sequence[str], skip_user: UUID | str | None = None) -> None:
+    """Sends now, from the event loop, an event with no database write behind it (typing, a
+    socket joining or leaving a room): there is no transaction to wait for.
+
+    It never takes a message's place in an inbox: broadcast.layers admits it only while the inbox
+    is nearly empty.
+    """
+    text = event.encode()
+    layer = get_channel_layer()
+    for group in _groups(to):
+        await layer.group_send(group, relay_message(group, event, text=text, skip_user=skip_user, ephemeral=True))
+
+
+def _send_now(groups: list[str], event: Event, *, text: str, skip_user: UUID | str | None, seq: int | None) -> None:
+    """Sends the encoded event to every group: one hop to the event loop for all of them."""
     layer = get_channel_layer()
 
     async def send_all() -> None:
@@ -85,18 +106,5 @@ def send_now(groups: list[str], event: dict, *, skip_user: UUID | str | None = N
         # The write this announces is already committed; hubs read a missed message back and
         # clients recover the rest with `resume` (Redis outages log this once per event).
         logger.warning(
-            "realtime publish failed", extra={"groups": groups, "event_type": event["type"], "error": str(error)}
+            "realtime publish failed", extra={"groups": groups, "event_type": event.type, "error": str(error)}
         )
-
-
-def publish(group: str, event: dict, *, seq: int | None = None) -> None:
-    """Sends `event` to `group` once the current transaction commits (never on rollback).
-
-    `seq`: the event's place in its room's commit order, when it has one (new messages).
-    """
-    transaction.on_commit(lambda: send_now([group], event, seq=seq))
-
-
-def publish_many(groups: list[str], event: dict, *, skip_user: UUID | str | None = None) -> None:
-    """`publish` to several groups: encoded once, sent after commit."""
-    transaction.on_commit(lambda: send_now(groups, event, skip_user=skip_user))

@@ -7,11 +7,14 @@ stack (sync DRF views, `MiddlewareMixin` middleware) that was about 15 hops and 
 request, more than the work of most views (docs/benchmarks.md). Here the request is handled the
 way Django's WSGI handler does it, sync from the first middleware to `response.close()`, in one
 thread of a fixed pool; the event loop only reads the body and writes the response.
+
+The one module that relies on Django's handler internals (methods of ASGIHandler and the
+`_handler_class` of a response); chatapp/tests/test_handlers_contract.py names them.
 """
 
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import cast
 
@@ -66,17 +69,57 @@ class OneHopASGIHandler(ASGIHandler):
             # Under `manage.py serve` the edge (chatapp.edge) has refused these as they arrived.
             await self.send_response(JsonResponse({"error": refusal.error}, status=refusal.status), send)
             return
-        loop = asyncio.get_running_loop()
+        # Like Django's own handler: a client that disconnects before its response is complete gets
+        # nothing more, and its request ends (request_finished) without being sent.
+        serving = asyncio.create_task(self._serve(scope, body_file, send))
+        disconnect = asyncio.create_task(self._disconnected(receive))
         try:
-            # call_for_loop: events this request publishes are sent on this loop (chatapp.loops).
-            response = await loop.run_in_executor(self.executor, call_for_loop, loop, self._respond, scope, body_file)
-            try:
-                await self.send_response(response, send)
-            finally:
-                if response.streaming:
-                    # A streamed body (a file) is read while sending; close it, and end the
-                    # request (request_finished), only after the last chunk.
-                    await loop.run_in_executor(self.executor, response.close)
+            await asyncio.wait({serving, disconnect}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            disconnect.cancel()
+            if not serving.done():
+                serving.cancel()
+            await asyncio.gather(serving, disconnect, return_exceptions=True)
+        if not serving.cancelled() and (error := serving.exception()) is not None:
+            raise error
+
+    @staticmethod
+    async def _disconnected(receive) -> None:
+        """Returns when the client goes away: after the body, an ASGI server sends nothing else."""
+        if (await receive())["type"] != "http.disconnect":
+            await asyncio.Event().wait()
+
+    async def _serve(self, scope: dict, body_file: SpooledTemporaryFile[bytes], send) -> None:
+        loop = asyncio.get_running_loop()
+        # call_for_loop: events this request publishes are sent on this loop (chatapp.loops).
+        work = self.executor.submit(call_for_loop, loop, self._respond, scope, body_file)
+        try:
+            # Shielded: cancelling cannot stop a view already running in its thread.
+            response = await asyncio.shield(asyncio.wrap_future(work))
+        except asyncio.CancelledError:
+            if not work.cancel():  # running: the thread ends the request unsent when it returns
+                work.add_done_callback(lambda done: self._discard(done, body_file))
+            else:
+                body_file.close()
+            raise
+        except BaseException:
+            body_file.close()
+            raise
+        try:
+            await self.send_response(response, send)
+        finally:
+            if response.streaming:
+                # A streamed body (a file) is read while sending; close it, and end the
+                # request (request_finished), only after the last chunk or the client leaving.
+                await loop.run_in_executor(self.executor, response.close)
+            body_file.close()
+
+    @staticmethod
+    def _discard(done: Future[HttpResponseBase], body_file: SpooledTemporaryFile[bytes]) -> None:
+        """In the worker thread, a response whose client left: closed (request_finished), not sent."""
+        try:
+            if done.exception() is None and done.result().streaming:
+                done.result().close()
         finally:
             body_file.close()
 

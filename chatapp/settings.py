@@ -62,12 +62,16 @@ INSTALLED_APPS = [
     "channels",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "accounts",
     "rooms",
     "messaging",
     "dms",
     "uploads",
     "realtime",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +137,31 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background jobs (jobs/): rows in this database, run by `manage.py jobs_worker` -------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# `manage.py serve` starts a worker process beside the server and stops it with the server; set it
+# false where workers run on their own (`manage.py jobs_worker`, as many as wanted).
+JOBS_WORKER = env_bool("JOBS_WORKER", True)
+# How often an idle worker looks for new jobs, and how long finished attempts stay in the table.
+JOBS_POLL_SECONDS = env_int("JOBS_POLL_SECONDS", 1, minimum=1)
+JOBS_KEEP_FINISHED_HOURS = env_int("JOBS_KEEP_FINISHED_HOURS", 24, minimum=1)
+
+# --- Web Push (notifications/) ----------------------------------------------------------------
+# The server's VAPID key pair (base64url: the raw 32-byte private key, the 65-byte uncompressed
+# public point; `manage.py vapid_keys` prints a new pair). Unset: with DEBUG a pair is generated
+# into VAR_DIR, without it push is off (GET /api/v1/push/key answers 404).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+if bool(VAPID_PRIVATE_KEY) != bool(VAPID_PUBLIC_KEY):
+    raise ImproperlyConfigured("Set both VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY, or neither")
+# Who push services contact about this server's pushes: a mailto: or https: URL.
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost" if DEBUG or TESTING else "")
+if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https:")):
+    raise ImproperlyConfigured("VAPID_SUBJECT must be a mailto: or https: URL when VAPID keys are set")
+# Push endpoints are user input the server POSTs to: only https on public addresses, unless their
+# origin is listed here (comma separated, e.g. http://127.0.0.1:9911 for tests or an intranet service).
+PUSH_ENDPOINT_ALLOWLIST = env_list("PUSH_ENDPOINT_ALLOWLIST", [])
 
 # --- Redis: channel layer and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

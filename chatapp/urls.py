@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("messaging.urls")),
     path("", include("dms.urls")),
     path("", include("uploads.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

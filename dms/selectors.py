@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from messaging.models import Message
+from messaging.selectors import direct_rooms_for_user
 from rooms.models import Room
-from rooms.selectors import direct_rooms_for_user
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from broadcast.groups import user_group
-from broadcast.publish import publish, publish_many
+from broadcast.publish import publish
 from chatapp.errors import BadRequest, NotFound
-from dms import events
-from rooms import events as room_events
+from dms.event_types import DmCreated
+from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import RoomPosition, room_get_for_user
 
@@ -61,6 +61,6 @@ def dm_get_or_create(*, user: User, recipient_id: UUID) -> tuple[Room, bool]:
     groups = [user_group(low.id), user_group(high.id)]
     for group in groups:
         # Before dm_created, so both users' sockets already follow the room when they hear of it.
-        publish(group, room_events.room_subscribe(room.id, RoomPosition(room.id, 0, None)))
-    publish_many(groups, events.dm_created(room_get_for_user(room_id=room.id, user=user), user))
+        publish(RoomSubscribe(room_id=str(room.id), position=RoomPosition(room.id, 0, None)), to=[group])
+    publish(DmCreated.of(room_get_for_user(room_id=room.id, user=user), user), to=groups)
     return room, True

@@ -15,7 +15,13 @@ from chatapp.errors import BadRequest
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
 from messaging import selectors, services
-from messaging.serializers import MentionedMessageSerializer, MessageEditInput, MessageSendInput, MessageSerializer
+from messaging.serializers import (
+    MentionedMessageSerializer,
+    MessageEditInput,
+    MessageSendInput,
+    MessageSerializer,
+    MyRoomSerializer,
+)
 from rooms.models import Room
 from rooms.selectors import room_get_member, room_partner_read_at
 
@@ -113,6 +119,15 @@ class MessageDetailApi(APIView):
     def delete(self, request: Request, message_id: UUID) -> Response:
         services.message_delete(message_id=message_id, actor=signed_in(request.user))
         return Response({"message": "Message deleted successfully"})
+
+
+class MyRoomsApi(APIView):
+    @extend_schema(
+        operation_id="rooms_me_list", responses=inline_serializer("MyRooms", {"data": MyRoomSerializer(many=True)})
+    )
+    def get(self, request: Request) -> Response:
+        rooms = selectors.room_list_for_user(user=signed_in(request.user))
+        return Response({"data": MyRoomSerializer(rooms, many=True).data})
 
 
 class MentionListApi(APIView):

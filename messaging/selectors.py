@@ -1,4 +1,5 @@
-"""Message history: offset pages (newest first) and cursors for scrolling back and catching up.
+"""Message history: offset pages (newest first) and cursors for scrolling back and catching up;
+rooms' stream positions and room list entries, which read their messages.
 
 Every read orders by (created_at, id), a total order, so cursor pages never skip or repeat a
 message that was already committed when the page was read. Access is checked by the caller
@@ -7,11 +8,12 @@ message that was already committed when the page was read. Access is checked by 
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypedDict
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import User
 from chatapp.errors import BadRequest, NotFound
@@ -19,10 +21,12 @@ from chatapp.ids import parse_uuid
 from chatapp.paging import Page
 from messaging import rendering
 from messaging.models import MESSAGE_RELATED, Message, MessageMention
-from rooms.models import RoomMember
+from rooms.models import Room, RoomMember
+from rooms.selectors import RoomPosition, member_count_annotation
 
 MESSAGE_NOT_FOUND = "Message not found"
 MAX_LIMIT = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,118 @@ def _rendered_slice(*, room_id: UUID, anchor_id: UUID | str, older: bool, limit:
     if not anchor_found:
         raise NotFound(MESSAGE_NOT_FOUND)
     return RenderedSlice(data_json=data_json, has_more=rows > limit)
+
+
+# Rooms as seen through their messages: where each room's stream stands, and the entries of a
+# user's room list with their unread counts and last messages. Rooms sit below messaging, so these
+# reads live here rather than in rooms.selectors.
+
+
+def _last_message_id(room_ref: str) -> Subquery:
+    newest = Message.objects.filter(room_id=OuterRef(room_ref)).order_by("-created_at", "-id")
+    return Subquery(newest.values("id")[:1])
+
+
+def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
+    """Every room the user belongs to with its stream position (one query).
+
+    A process that starts relaying a room orders its messages from this position on, so even the
+    first messages it relays keep their commit order (realtime.hub).
+    """
+    rows = (
+        RoomMember.objects.filter(user_id=user_id)
+        .annotate(last_message_id=_last_message_id("room_id"))
+        .values_list("room_id", "room__message_seq", "last_message_id")
+    )
+    return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
+
+
+def room_position(*, room_id: UUID) -> RoomPosition | None:
+    """One room's stream position (one query); None if there is no such room."""
+    row = (
+        Room.objects.filter(pk=room_id)
+        .annotate(last_message_id=_last_message_id("pk"))
+        .values_list("message_seq", "last_message_id")
+        .first()
+    )
+    return None if row is None else RoomPosition(room_id, row[0], row[1])
+
+
+def _unread_count() -> Coalesce:
+    """Messages from others after the outer membership's read_at, not deleted."""
+    unread = (
+        Message.objects.filter(
+            room_id=OuterRef("room_id"),
+            is_deleted=False,
+            created_at__gt=Coalesce(OuterRef("read_at"), Value(_EPOCH), output_field=DateTimeField()),
+        )
+        .filter(~Q(sender_id=OuterRef("user_id")))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(unread.values("n")[:1], output_field=IntegerField()), 0)
+
+
+def _memberships_with_activity(*, user: User) -> QuerySet:
+    last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
+    return (
+        RoomMember.objects.filter(user_id=user.id)
+        .select_related("room", "room__created_by")
+        .annotate(
+            member_count=member_count_annotation("room_id"),
+            unread_count=_unread_count(),
+            last_message_id=Subquery(last_message),
+        )
+        .order_by(Coalesce("room__last_message_at", "room__created_at").desc(), "-room_id")
+    )
+
+
+def _rooms_with_activity(query: QuerySet) -> list[Room]:
+    """Runs the membership query and one more for the last messages; sets the counts on each room."""
+    memberships = list(query)
+    last_ids = [m.last_message_id for m in memberships if m.last_message_id]
+    last_messages = {m.id: m for m in Message.objects.select_related(*MESSAGE_RELATED).filter(id__in=last_ids)}
+    rooms = []
+    for membership in memberships:
+        room = membership.room
+        room.member_count = membership.member_count
+        room.unread_count = membership.unread_count
+        room.last_message = last_messages.get(membership.last_message_id)
+        room.my_membership = membership
+        rooms.append(room)
+    return rooms
+
+
+def room_list_for_user(*, user: User) -> list[Room]:
+    """Every room the user belongs to (direct ones too), most recent activity first, each with
+    `member_count`, `unread_count` and `last_message` set. Two queries."""
+    return _rooms_with_activity(_memberships_with_activity(user=user))
+
+
+def direct_rooms_for_user(*, user: User) -> list[Room]:
+    """The user's direct rooms like `room_list_for_user`, with both users of the pair loaded."""
+    memberships = (
+        _memberships_with_activity(user=user)
+        .filter(room__type=Room.Type.DIRECT)
+        .select_related("room__direct_user_low", "room__direct_user_high")
+    )
+    return _rooms_with_activity(memberships)
+
+
+def unread_total(*, user_id: UUID) -> int:
+    """Unread messages in all the user's rooms together (an app badge): each room's `unread_count`
+    rule (messages from others after the member's read_at, not deleted), summed. One query."""
+    # One filter() call, so read_at is the membership of this user, not of any member of the room.
+    return (
+        Message.objects.filter(
+            room__memberships__user_id=user_id,
+            is_deleted=False,
+            created_at__gt=Coalesce(F("room__memberships__read_at"), Value(_EPOCH)),
+        )
+        .exclude(sender_id=user_id)
+        .count()
+    )
 
 
 # Mentions and who hears of a message.

@@ -1,6 +1,7 @@
 """Wire shapes for messages (REST and WebSocket alike) and the inputs that create or change them."""
 
 from datetime import datetime
+from typing import Any, TypedDict
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -9,6 +10,52 @@ from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
 from rooms.models import Room
+from rooms.serializers import RoomSerializer
+
+
+class SenderJSON(TypedDict):
+    id: str
+    username: str
+    avatar: str
+
+
+class ReplySenderJSON(TypedDict):
+    id: str
+    username: str
+
+
+class ReplyToJSON(TypedDict):
+    id: str
+    content: str
+    sender: ReplySenderJSON
+
+
+class MentionJSON(TypedDict):
+    id: str
+    username: str
+
+
+class MessageJSON(TypedDict):
+    """`message_json`'s shape, so mypy holds the builder and the events that carry it to it."""
+
+    id: str
+    room_id: str
+    sender_id: str
+    sender: SenderJSON
+    content: str
+    type: str
+    file_url: str
+    file_name: str
+    file_size: int | None
+    is_edited: bool
+    is_deleted: bool
+    reply_to_id: str | None
+    reply_to: ReplyToJSON | None
+    mentions: list[MentionJSON]
+    mentions_room: bool
+    client_msg_id: str | None
+    created_at: str | None
+    updated_at: str | None
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -75,11 +122,11 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Message) -> dict:
+    def to_representation(self, instance: Message) -> dict[str, Any]:
         # The fields above are the contract (and the OpenAPI schema); the dict is built by hand
         # because DRF's generic field walk costs ~0.1 ms per message, most of a history page's time.
         # messaging/tests/test_serializers.py holds it equal to DRF's own rendering.
-        return message_json(instance)
+        return dict(message_json(instance))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -90,7 +137,7 @@ def _iso(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def message_json(message: Message) -> dict:
+def message_json(message: Message) -> MessageJSON:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
     A deleted message keeps its id and times; its content, file fields and mentions are blanked
@@ -165,3 +212,14 @@ class MessageSendInput(serializers.Serializer):
 
 class MessageEditInput(serializers.Serializer):
     content = serializers.CharField(max_length=CONTENT_MAX_LENGTH)
+
+
+class MyRoomSerializer(RoomSerializer):
+    """A room in "my rooms": also how many messages I have not read and the latest one."""
+
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = MessageSerializer(read_only=True, allow_null=True)
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
+        read_only_fields = fields

@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from broadcast.groups import room_group
+from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from messaging import events, mentions
+from messaging import mentions
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import (
     CONTENT_MAX_LENGTH,
     FILE_TYPES,
@@ -26,7 +27,9 @@ from messaging.selectors import (
     NotifyRecipient,
     members_for_mentions,
     message_notify_recipients,
+    room_position,
 )
+from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
 from uploads.selectors import upload_get_owned
@@ -186,7 +189,7 @@ def message_send(
         room_id=room.id, sender_id=sender.id, mentioned_ids=found.user_ids, everyone=found.everyone
     )
     _notify(message=message, recipients=recipients)
-    publish(room_group(room.id), events.new_message(message), seq=seq)
+    publish(NewMessage.of(message), to=[room_group(room.id)], seq=seq)
     return message, True
 
 
@@ -240,7 +243,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
             room_id=message.room_id, sender_id=editor.id, mentioned_ids=newly_mentioned, mentioned_only=True
         )
         _notify(message=message, recipients=recipients)
-    publish(room_group(message.room_id), events.edit_message(message))
+    publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -281,7 +284,7 @@ def _soft_delete(message: Message) -> Message:
     )
     # Out of the mentions inbox and the unread-mention counts.
     MessageMention.objects.filter(message_id=message.id, active=True).update(active=False)
-    publish(room_group(message.room_id), events.delete_message(message))
+    publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -303,3 +306,12 @@ def message_delete_by_staff(*, message_id: UUID) -> Message | None:
     if message is None or message.is_deleted:
         return None
     return _soft_delete(message)
+
+
+def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> None:
+    """Sends a new member's sockets a `room_subscribe` carrying the room's stream position.
+
+    Connected to `rooms.signals.member_added` (messaging.apps): the position is read from the
+    room's messages, which rooms cannot read.
+    """
+    publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])

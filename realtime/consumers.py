@@ -20,22 +20,24 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
+from broadcast.events import Event
 from broadcast.groups import room_group, user_group
-from broadcast.publish import encode_event, send_now_async
+from broadcast.publish import publish_ephemeral
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
-from messaging import events as message_events
+from messaging.event_types import NewMessage
+from messaging.selectors import room_positions_for_user
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
-from realtime import events
 from realtime.admission import client_address, handshake_count, origin_refusal
+from realtime.event_types import AuthRequired, Connected, Error, Pong, Resumed, StopTyping, Typing
 from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
 from realtime.transport import NO_CHANNEL_LAYER, is_open, socket_of, write_frame
-from rooms import events as room_events
-from rooms.selectors import RoomPosition, room_is_member, room_positions_for_user
+from rooms.event_types import RoomSubscribe, UserJoined, UserLeft
+from rooms.selectors import RoomPosition, room_is_member
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ FRAME_BURST = 40.0
 REPLAY_DEDUPE_SECONDS = 30.0
 # Events sent to user/room groups that steer the consumer instead of reaching the client.
 _INTERNAL_EVENTS = {"session_revoked", "room_subscribe", "room_unsubscribe"}
-_ENCODED_AUTH_REQUIRED = encode_event(events.auth_required())
+_ENCODED_AUTH_REQUIRED = AuthRequired().encode()
 
 
 class FrameError(Exception):
@@ -143,7 +145,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def reject(self, message: str) -> None:
         if self.closing:
             return
-        await self.send_event(events.error(message))
+        await self.send_event(Error(error=message))
         await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
@@ -178,7 +180,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.hub.subscribe(user_group(self.user_key), self)
                 for position in positions:
                     await self._subscribe(str(position.room_id), position)
-                await self.send_event(events.connected(self.user))
+                await self.send_event(Connected.of(self.user))
         except RedisError as error:
             # Redis is away: this socket could not hear its rooms. The client retries and resumes.
             logger.warning("websocket refused while redis is unavailable", extra={"error": str(error)})
@@ -186,7 +188,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if not admitted:
             # `disconnect` takes this connection's presence entry back.
-            await self.send_event(events.error("Too many connections for this user"))
+            await self.send_event(Error(error="Too many connections for this user"))
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
             return
         if transition.changed:
@@ -222,7 +224,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         if text_data is None:
-            await self.send_event(events.error("Binary frames are not supported"))
+            await self.send_event(Error(error="Binary frames are not supported"))
             return
         if len(text_data) > MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
@@ -253,20 +255,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         handler = self._handlers.get(frame["type"])
         if handler is None:
-            await self.send_event(events.error("Unknown event type"))
+            await self.send_event(Error(error="Unknown event type"))
             return
         try:
             await handler(self, payload)
         except FrameError as error:
-            await self.send_event(events.error(str(error), **_echo_ref(payload)))
+            await self.send_event(Error(error=str(error), client_msg_id=_echo_ref(payload)))
         except DomainError as error:
-            await self.send_event(events.error(error.message, **_echo_ref(payload)))
+            await self.send_event(Error(error=error.message, client_msg_id=_echo_ref(payload)))
 
     async def _answer_unauthenticated_or_error(self, message: str) -> None:
         if self.user is None:
             await self.reject("Authentication required")
         else:
-            await self.send_event(events.error(message))
+            await self.send_event(Error(error=message))
 
     def _take_frame_token(self) -> bool:
         now = time.monotonic()
@@ -277,14 +279,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return True
         if now - self.slow_down_sent_at >= 1.0:
             self.slow_down_sent_at = now
-            asyncio.ensure_future(self.send_event(events.error("Slow down")))
+            asyncio.ensure_future(self.send_event(Error(error="Slow down")))
         return False
 
     async def on_auth(self, payload: dict) -> None:
         """A second `auth` on an authenticated socket is what browsers often send: ignore it."""
 
     async def on_ping(self, payload: dict) -> None:
-        await self.send_event(events.pong())
+        await self.send_event(Pong.at())
 
     async def on_join_room(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
@@ -293,7 +295,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room_id in self.joined_room_ids:
             return  # joined already by this socket: nothing changed, nothing to announce
         self.joined_room_ids.add(room_id)
-        await self._announce("user_joined", room_id, room_events.user_joined(room_id, self.user))
+        await self._announce("user_joined", room_id, UserJoined.of(room_id, self.user))
 
     async def on_leave_room(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
@@ -302,34 +304,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # directly: this socket hears it exactly once, everyone else through the hub.
         await self._unsubscribe(room_id)
         self.joined_room_ids.discard(room_id)
-        left = room_events.user_left(room_id, self.user)
+        left = UserLeft.of(room_id, self.user)
         await self.send_event(left)
         await self._announce("user_left", room_id, left)
 
     async def on_typing(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        await self._announce("typing", room_id, events.typing(room_id, self.user), skip_user=self.user_key)
+        await self._announce("typing", room_id, Typing.of(room_id, self.user), skip_user=self.user_key)
 
     async def on_stop_typing(self, payload: dict) -> None:
         room_id = str(_uuid(payload))
         await self._ensure_member(room_id)
-        await self._announce("stop_typing", room_id, events.stop_typing(room_id, self.user), skip_user=self.user_key)
+        await self._announce("stop_typing", room_id, StopTyping.of(room_id, self.user), skip_user=self.user_key)
 
-    async def _announce(self, kind: str, room_id: str, event: dict, *, skip_user: str | None = None) -> None:
+    async def _announce(self, kind: str, room_id: str, event: Event, *, skip_user: str | None = None) -> None:
         """Sends an ephemeral event to the room, within the user's allowance for that room.
 
         The allowance is per user and room, not per socket: a user's other sockets in this
         process share it (realtime.admission.EphemeralThrottle).
         """
         if self.hub.ephemeral.allow(kind, self.user_key, room_id):
-            await send_now_async(room_group(room_id), event, skip_user=skip_user)
+            await publish_ephemeral(event, to=[room_group(room_id)], skip_user=skip_user)
 
     async def on_send_message(self, payload: dict) -> None:
-        message_event, created = await _in_thread(_send_message)(self.user, payload)
-        if not created:
+        repeat = await _in_thread(_send_message)(self.user, payload)
+        if repeat is not None:
             # A resend of a message already stored: only the sender hears about it again.
-            await self.send_event(message_event)
+            await self.send_event(repeat)
 
     async def on_resume(self, payload: dict) -> None:
         rooms = payload.get("rooms")
@@ -356,7 +358,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     await self.send(text_data=text)
                 sent += len(page.texts)
             self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
-            await self.send_event(events.resumed(replay.room_ids, truncated=replay.truncated_room_ids))
+            await self.send_event(Resumed(rooms=replay.room_ids, truncated=replay.truncated_room_ids))
         finally:
             held = self.held_during_resume
             while held and self._is_open():
@@ -444,7 +446,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.reject(REVOKED_TOKEN)
         elif event_type == "room_subscribe":
             self.member_room_ids.add(payload["room_id"])
-            await self._subscribe(payload["room_id"], room_events.position_of(payload))
+            await self._subscribe(payload["room_id"], RoomSubscribe.position_of(payload))
         elif event_type == "room_unsubscribe":
             self.member_room_ids.discard(payload["room_id"])
             await self._unsubscribe(payload["room_id"])
@@ -457,15 +459,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """
         await self.close(code=CLOSE_EVENTS_LOST)
 
-    async def send_event(self, event: dict) -> None:
+    async def send_event(self, event: Event) -> None:
         if not self.closing:
-            await self.send(text_data=encode_event(event))
+            await self.send(text_data=event.encode())
 
 
-def _echo_ref(payload: dict) -> dict:
+def _echo_ref(payload: dict) -> str | None:
     """Lets a client match an error to the pending message it sent."""
     client_msg_id = payload.get("client_msg_id")
-    return {"client_msg_id": client_msg_id} if isinstance(client_msg_id, str) and len(client_msg_id) <= 64 else {}
+    return client_msg_id if isinstance(client_msg_id, str) and len(client_msg_id) <= 64 else None
 
 
 def _in_thread(function):
@@ -477,10 +479,12 @@ def _in_thread(function):
 # Runs in a worker thread.
 
 
-def _send_message(user, payload: dict) -> tuple[dict, bool]:
+def _send_message(user, payload: dict) -> NewMessage | None:
+    """Sends through the service, which announces a new message to the room itself; returns the
+    `new_message` a repeated `client_msg_id` gets back (nothing was announced for it), else None."""
     room_id = _uuid(payload)
     fields = MessageSendInput(data={key: value for key, value in payload.items() if key != "room_id"})
     if not fields.is_valid():
         raise FrameError(first_error_message(fields.errors))
     message, created = message_send(room_id=room_id, sender=user, **fields.validated_data)
-    return message_events.new_message(message), created
+    return None if created else NewMessage.of(message)

@@ -12,6 +12,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
+import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
@@ -159,3 +160,24 @@ def get_presence() -> RedisPresence | LocalPresence:
     if _presence is None:
         _presence = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else LocalPresence()
     return _presence
+
+
+_sync_client: redis.Redis | None = None
+
+
+def users_with_live_connections(user_ids: list[str]) -> set[str]:
+    """Of `user_ids`, those with at least one unexpired connection on any process (Redis only).
+
+    For code outside the server's event loop (the jobs worker): a plain client, one round trip.
+    """
+    global _sync_client
+    if not user_ids:
+        return set()
+    if _sync_client is None:
+        _sync_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    now = time.time()
+    with _sync_client.pipeline(transaction=False) as pipe:
+        for user_id in user_ids:
+            pipe.zcount(_user_key(user_id), f"({now}", "+inf")
+        counts = pipe.execute()
+    return {user_id for user_id, count in zip(user_ids, counts, strict=True) if count}

@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 
+from django.conf import settings
 from django.db.models import Q
 
 from accounts.models import User
-from broadcast.publish import encode_event
 from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
-from messaging import events as message_events
+from messaging.event_types import DeleteMessage, EditMessage, NewMessage
 from messaging.models import MESSAGE_RELATED, Message
-from messaging.selectors import messages_after, messages_first
-from rooms.selectors import room_positions_for_user
+from messaging.selectors import messages_after, messages_first, room_positions_for_user
+from realtime.presence import users_with_live_connections
 
 # One `resume` replays at most this many events in all (new messages, edits and deletions of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
@@ -202,7 +202,7 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
         if room.messages_left:
             messages, more = _read_messages(room, limit)
             for message in messages:
-                page.texts.append(encode_event(message_events.new_message(message)))
+                page.texts.append(NewMessage.of(message).encode())
                 page.message_ids.add(str(message.id))
             if messages:
                 room.after = (messages[-1].created_at, messages[-1].id)
@@ -210,12 +210,8 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
         else:
             messages, more = _read_changes(room, limit)
             for message in messages:
-                event = (
-                    message_events.delete_message(message)
-                    if message.is_deleted
-                    else message_events.edit_message(message)
-                )
-                page.texts.append(encode_event(event))
+                event = DeleteMessage.of(message) if message.is_deleted else EditMessage.of(message)
+                page.texts.append(event.encode())
             if messages:
                 room.changes_after = (messages[-1].updated_at, messages[-1].id)
             room.changes_left = more
@@ -235,7 +231,7 @@ def _truncate_pending(replay: ResumeReplay) -> None:
     replay.pending.clear()
 
 
-def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[dict]:
+def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str | None, count: int) -> list[NewMessage]:
     """The `count` messages committed next in the room after `after_id` (None: from its first), as
     `new_message` events.
 
@@ -247,4 +243,17 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
         messages = messages_first(room_id=room_uuid, limit=count)
     else:
         messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
-    return [message_events.new_message(message) for message in messages]
+    return [NewMessage.of(message) for message in messages]
+
+
+def users_connected(*, user_ids: list[str]) -> set[str]:
+    """Of `user_ids`, those with a live WebSocket on any server process.
+
+    With Redis, from the connection counts every process keeps there. Without it (the embedded
+    single-process default) those counts live in the server process alone, so a worker process reads
+    the `is_online` flag that server writes on a user's first connect and last disconnect.
+    """
+    if settings.REDIS_URL:
+        return users_with_live_connections(user_ids)
+    online = User.objects.filter(id__in=user_ids, is_online=True).values_list("id", flat=True)
+    return {str(user_id) for user_id in online}

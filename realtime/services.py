@@ -7,16 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.events import Event
 from broadcast.groups import room_group
-from broadcast.publish import publish_many
-from realtime import events
+from broadcast.publish import publish
+from realtime.event_types import UserOffline, UserOnline
 from rooms.selectors import room_ids_for_presence
 
 
-def _announce_to_rooms(user: User, event: dict) -> None:
+def _announce_to_rooms(user: User, event: Event) -> None:
     room_ids = room_ids_for_presence(user_id=user.id, max_members=settings.PRESENCE_ROOM_MAX_MEMBERS)
     groups = [room_group(room_id) for room_id in room_ids]
-    publish_many(groups, event, skip_user=user.id)
+    publish(event, to=groups, skip_user=user.id)
 
 
 @transaction.atomic
@@ -25,7 +26,7 @@ def presence_mark_online(*, user_id: UUID) -> User:
     user = User.objects.select_for_update().get(pk=user_id)
     user.is_online = True
     user.save(update_fields=["is_online"])
-    _announce_to_rooms(user, events.user_online(user))
+    _announce_to_rooms(user, UserOnline.of(user))
     return user
 
 
@@ -38,5 +39,5 @@ def presence_mark_offline(*, user_id: UUID) -> User | None:
     user.is_online = False
     user.last_seen = timezone.now()
     user.save(update_fields=["is_online", "last_seen"])
-    _announce_to_rooms(user, events.user_offline(user))
+    _announce_to_rooms(user, UserOffline.of(user))
     return user

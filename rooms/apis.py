@@ -13,7 +13,6 @@ from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import page_params
 from rooms import selectors, services
 from rooms.serializers import (
-    MyRoomSerializer,
     RoomAddMemberInput,
     RoomCreateInput,
     RoomDetailSerializer,
@@ -53,15 +52,6 @@ class RoomListCreateApi(APIView):
         room = services.room_create(creator=user, **validated(RoomCreateInput, request))
         detail = selectors.room_get_for_user(room_id=room.id, user=user)
         return Response(RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
-
-
-class MyRoomsApi(APIView):
-    @extend_schema(
-        operation_id="rooms_me_list", responses=inline_serializer("MyRooms", {"data": MyRoomSerializer(many=True)})
-    )
-    def get(self, request: Request) -> Response:
-        rooms = selectors.room_list_for_user(user=signed_in(request.user))
-        return Response({"data": MyRoomSerializer(rooms, many=True).data})
 
 
 class RoomDetailApi(APIView):

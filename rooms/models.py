@@ -1,12 +1,9 @@
 import uuid
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-if TYPE_CHECKING:
-    from messaging.models import Message
 
 
 class Room(models.Model):
@@ -37,10 +34,12 @@ class Room(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Not columns: set by rooms.selectors (and room_create) on the rooms they return, for the serializers.
+    # Not columns: set for the serializers by the selectors that return rooms (and room_create).
+    # `unread_count` and `last_message` come from messaging.selectors (a user's room list);
+    # `last_message` is a messaging.models.Message or None, which rooms, below messaging, cannot name.
     member_count: int
     unread_count: int
-    last_message: "Message | None"
+    last_message: Any
     my_membership: "RoomMember | None"
 
     class Meta:

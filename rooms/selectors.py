@@ -2,21 +2,18 @@
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
     IntegerField,
     Model,
     OuterRef,
     Prefetch,
     Q,
-    QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
@@ -24,15 +21,14 @@ from accounts.models import User
 from chatapp.errors import Forbidden, NotFound
 from chatapp.ids import parse_uuid
 from chatapp.paging import Page, paginate
-from messaging.models import MESSAGE_RELATED, Message
 from rooms.models import Room, RoomMember
 
 ROOM_NOT_FOUND = "Room not found"
 NOT_A_MEMBER = "You are not a member of this room"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _member_count(room_ref: str) -> Coalesce:
+def member_count_annotation(room_ref: str) -> Coalesce:
+    """The number of members of the room at `room_ref` (a field name), as an annotation."""
     counts = RoomMember.objects.filter(room_id=OuterRef(room_ref)).order_by().values("room_id").annotate(n=Count("pk"))
     return Coalesce(Subquery(counts.values("n")[:1], output_field=IntegerField()), 0)
 
@@ -48,7 +44,7 @@ def room_list_public(*, page: int, limit: int) -> Page:
         .select_related("created_by")
         # Room declares member_count for the rooms built without this query; the plugin takes that
         # for a field, but Django only refuses annotations that collide with real fields.
-        .annotate(member_count=_member_count("pk"))  # type: ignore[no-redef]
+        .annotate(member_count=member_count_annotation("pk"))  # type: ignore[no-redef]
         .order_by(_activity().desc(), "-id")
     )
     return paginate(rooms, page=page, limit=limit)
@@ -63,7 +59,7 @@ def room_get_for_user(*, room_id: UUID, user: User) -> Room:
         Room.objects.select_related("created_by")
         # Room declares member_count for the rooms built without this query; the plugin takes that
         # for a field, but Django only refuses annotations that collide with real fields.
-        .annotate(member_count=_member_count("pk"))  # type: ignore[no-redef]
+        .annotate(member_count=member_count_annotation("pk"))  # type: ignore[no-redef]
         .prefetch_related(
             Prefetch("memberships", queryset=RoomMember.objects.select_related("user").order_by("joined_at", "id"))
         )
@@ -176,36 +172,6 @@ class RoomPosition:
     last_message_id: UUID | None
 
 
-def _last_message_id(room_ref: str) -> Subquery:
-    newest = Message.objects.filter(room_id=OuterRef(room_ref)).order_by("-created_at", "-id")
-    return Subquery(newest.values("id")[:1])
-
-
-def room_positions_for_user(*, user_id: UUID | str) -> list[RoomPosition]:
-    """Every room the user belongs to with its stream position (one query).
-
-    A process that starts relaying a room orders its messages from this position on, so even the
-    first messages it relays keep their commit order (realtime.hub).
-    """
-    rows = (
-        RoomMember.objects.filter(user_id=user_id)
-        .annotate(last_message_id=_last_message_id("room_id"))
-        .values_list("room_id", "room__message_seq", "last_message_id")
-    )
-    return [RoomPosition(room_id, seq, last_id) for room_id, seq, last_id in rows]
-
-
-def room_position(*, room_id: UUID) -> RoomPosition | None:
-    """One room's stream position (one query); None if there is no such room."""
-    row = (
-        Room.objects.filter(pk=room_id)
-        .annotate(last_message_id=_last_message_id("pk"))
-        .values_list("message_seq", "last_message_id")
-        .first()
-    )
-    return None if row is None else RoomPosition(room_id, row[0], row[1])
-
-
 def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
     parsed = parse_uuid(room_id)
     if parsed is None:
@@ -216,65 +182,3 @@ def room_is_member(*, room_id: UUID | str, user_id: UUID | str) -> bool:
 def room_partner_read_at(*, room: Room, user: User) -> datetime | None:
     """In a direct room, when the other person last read it."""
     return RoomMember.objects.filter(room_id=room.id).exclude(user_id=user.id).values_list("read_at", flat=True).first()
-
-
-def _unread_count() -> Coalesce:
-    """Messages from others after the outer membership's read_at, not deleted."""
-    unread = (
-        Message.objects.filter(
-            room_id=OuterRef("room_id"),
-            is_deleted=False,
-            created_at__gt=Coalesce(OuterRef("read_at"), Value(_EPOCH), output_field=DateTimeField()),
-        )
-        .filter(~Q(sender_id=OuterRef("user_id")))
-        .order_by()
-        .values("room_id")
-        .annotate(n=Count("pk"))
-    )
-    return Coalesce(Subquery(unread.values("n")[:1], output_field=IntegerField()), 0)
-
-
-def _memberships_with_activity(*, user: User) -> QuerySet:
-    last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
-    return (
-        RoomMember.objects.filter(user_id=user.id)
-        .select_related("room", "room__created_by")
-        .annotate(
-            member_count=_member_count("room_id"),
-            unread_count=_unread_count(),
-            last_message_id=Subquery(last_message),
-        )
-        .order_by(Coalesce("room__last_message_at", "room__created_at").desc(), "-room_id")
-    )
-
-
-def _rooms_with_activity(query: QuerySet) -> list[Room]:
-    """Runs the membership query and one more for the last messages; sets the counts on each room."""
-    memberships = list(query)
-    last_ids = [m.last_message_id for m in memberships if m.last_message_id]
-    last_messages = {m.id: m for m in Message.objects.select_related(*MESSAGE_RELATED).filter(id__in=last_ids)}
-    rooms = []
-    for membership in memberships:
-        room = membership.room
-        room.member_count = membership.member_count
-        room.unread_count = membership.unread_count
-        room.last_message = last_messages.get(membership.last_message_id)
-        room.my_membership = membership
-        rooms.append(room)
-    return rooms
-
-
-def room_list_for_user(*, user: User) -> list[Room]:
-    """Every room the user belongs to (direct ones too), most recent activity first, each with
-    `member_count`, `unread_count` and `last_message` set. Two queries."""
-    return _rooms_with_activity(_memberships_with_activity(user=user))
-
-
-def direct_rooms_for_user(*, user: User) -> list[Room]:
-    """The user's direct rooms like `room_list_for_user`, with both users of the pair loaded."""
-    memberships = (
-        _memberships_with_activity(user=user)
-        .filter(room__type=Room.Type.DIRECT)
-        .select_related("room__direct_user_low", "room__direct_user_high")
-    )
-    return _rooms_with_activity(memberships)

@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
-from messaging.serializers import MessageSerializer
 from rooms.models import Room, RoomMember
 
 
@@ -56,17 +55,6 @@ class RoomDetailSerializer(RoomSerializer):
 
     class Meta(RoomSerializer.Meta):
         fields = [*RoomSerializer.Meta.fields, "members"]
-        read_only_fields = fields
-
-
-class MyRoomSerializer(RoomSerializer):
-    """A room in "my rooms": also how many messages I have not read and the latest one."""
-
-    unread_count = serializers.IntegerField(read_only=True)
-    last_message = MessageSerializer(read_only=True, allow_null=True)
-
-    class Meta(RoomSerializer.Meta):
-        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
         read_only_fields = fields
 
 

@@ -7,10 +7,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from broadcast.events import Event
 from broadcast.groups import room_group, user_group
-from broadcast.publish import publish, publish_many
+from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from rooms import events
+from rooms.event_types import (
+    MessagesRead,
+    NotifyLevelChanged,
+    RoomDeleted,
+    RoomSubscribe,
+    RoomUnsubscribe,
+    UserJoined,
+    UserLeft,
+)
 from rooms.models import Room, RoomMember, default_notify_level
 from rooms.selectors import (
     ROOM_NOT_FOUND,
@@ -18,8 +27,8 @@ from rooms.selectors import (
     room_get_member,
     room_get_with_membership,
     room_ids_for_user,
-    room_position,
 )
+from rooms.signals import member_added
 
 CREATABLE_TYPES = (Room.Type.PUBLIC, Room.Type.PRIVATE)
 
@@ -37,7 +46,7 @@ def room_create(*, creator: User, name: str, description: str = "", type: str = 
     room = Room.objects.create(name=name, description=description, type=type, created_by=creator)
     RoomMember.objects.create(room=room, user=creator, role=RoomMember.Role.ADMIN)
     room.member_count = 1
-    publish(user_group(creator.id), events.room_subscribe(room.id, RoomPosition(room.id, 0, None)))
+    publish(RoomSubscribe(room_id=str(room.id), position=RoomPosition(room.id, 0, None)), to=[user_group(creator.id)])
     return room
 
 
@@ -45,7 +54,7 @@ def _delete(room: Room) -> None:
     room_id = room.id
     room.delete()
     # Consumers in the room group unsubscribe themselves when they relay this.
-    publish(room_group(room_id), events.room_deleted(room_id))
+    publish(RoomDeleted(room_id=str(room_id)), to=[room_group(room_id)])
 
 
 @transaction.atomic
@@ -80,9 +89,10 @@ def room_join(*, room_id: UUID, user: User) -> bool:
         raise Forbidden("This room is private")
     _, created = RoomMember.objects.get_or_create(room=room, user=user, defaults={"role": RoomMember.Role.MEMBER})
     if created:
-        # Subscribe first, so the joiner's own sockets are in the room when user_joined arrives.
-        publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
-        publish(room_group(room.id), events.user_joined(room.id, user))
+        # Subscribe first (messaging's receiver publishes `room_subscribe`), so the joiner's own
+        # sockets are in the room when user_joined arrives.
+        member_added.send(sender=Room, room=room, user=user)
+        publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return created
 
 
@@ -119,10 +129,10 @@ def _remove_member(room: Room, membership: RoomMember, user: User) -> None:
     membership.delete()
     if membership.role == RoomMember.Role.ADMIN:
         _promote_if_no_admin_left(room)
-    publish(room_group(room.id), events.user_left(room.id, user))
+    publish(UserLeft.of(room.id, user), to=[room_group(room.id)])
     # Without this the user's sockets would keep receiving the room, and could still send
     # `typing` and `join_room` into it: the consumer trusts its cached membership.
-    publish(user_group(user.id), events.room_unsubscribe(room.id))
+    publish(RoomUnsubscribe(room_id=str(room.id)), to=[user_group(user.id)])
 
 
 @transaction.atomic
@@ -139,8 +149,8 @@ def room_member_add_by_staff(
     added = RoomMember.objects.create(
         room=room, user=user, role=role, read_at=read_at, notify_level=default_notify_level(room.type)
     )
-    publish(user_group(user.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
-    publish(room_group(room.id), events.user_joined(room.id, user))
+    member_added.send(sender=Room, room=room, user=user)
+    publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return added
 
 
@@ -160,8 +170,8 @@ def room_add_member(*, room_id: UUID, actor: User, user_id: UUID) -> RoomMember:
             added = RoomMember.objects.create(room=room, user=target, role=RoomMember.Role.MEMBER)
     except IntegrityError:
         raise Conflict("User is already a member of this room") from None
-    publish(user_group(target.id), events.room_subscribe(room.id, room_position(room_id=room.id)))
-    publish(room_group(room.id), events.user_joined(room.id, target))
+    member_added.send(sender=Room, room=room, user=target)
+    publish(UserJoined.of(room.id, target), to=[room_group(room.id)])
     return added
 
 
@@ -171,17 +181,17 @@ def room_mark_read(*, room_id: UUID, user: User, now: datetime | None = None) ->
     room, membership = room_get_member(room_id=room_id, user=user)
     read_at = now or timezone.now()
     RoomMember.objects.filter(pk=membership.pk).update(read_at=read_at)
-    publish(room_group(room.id), events.messages_read(room.id, user.id, read_at))
+    publish(MessagesRead.of(room.id, user.id, read_at), to=[room_group(room.id)])
     return read_at
 
 
-def member_profile_publish(*, user: User, event: dict, **_signal: object) -> None:
+def member_profile_publish(*, user: User, event: Event, **_signal: object) -> None:
     """Sends a user's changed profile to their own sockets and to every room they belong to.
 
     Connected to `accounts.signals.profile_changed` (rooms.apps): accounts cannot look up rooms.
     """
     groups = [user_group(user.id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user.id))]
-    publish_many(groups, event)
+    publish(event, to=groups)
 
 
 @transaction.atomic
@@ -194,5 +204,5 @@ def room_set_notify_level(*, room_id: UUID, user: User, level: str) -> str:
         raise BadRequest("level must be one of: all, mentions, nothing")
     room, membership = room_get_member(room_id=room_id, user=user)
     RoomMember.objects.filter(pk=membership.pk).update(notify_level=level)
-    publish(user_group(user.id), events.notify_level_changed(room.id, level))
+    publish(NotifyLevelChanged(room_id=str(room.id), level=level), to=[user_group(user.id)])
     return level

@@ -4,7 +4,6 @@ from rooms import apis
 
 urlpatterns = [
     path("rooms", apis.RoomListCreateApi.as_view()),
-    path("rooms/me", apis.MyRoomsApi.as_view()),
     path("rooms/<uuid:room_id>", apis.RoomDetailApi.as_view()),
     path("rooms/<uuid:room_id>/join", apis.RoomJoinApi.as_view()),
     path("rooms/<uuid:room_id>/leave", apis.RoomLeaveApi.as_view()),

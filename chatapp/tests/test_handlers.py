@@ -178,3 +178,89 @@ async def test_a_multipart_body_to_a_json_endpoint_is_415_unread():
         "/api/v1/auth/login", [b"x" * 1024], {"content-type": "multipart/form-data; boundary=b"}
     )
     assert (status, answer, read) == (415, {"error": "Unsupported content type"}, 0)
+
+
+class TestClientGoneAway:
+    """A client that disconnects is answered no further, and its request still ends (request_finished)."""
+
+    @staticmethod
+    def scope(path: str) -> dict:
+        return {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                "root_path": "", "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1),
+                "server": ("127.0.0.1", 8080)}  # fmt: skip
+
+    @pytest.mark.urls("chatapp.tests.failing_urls")
+    async def test_a_client_leaving_during_a_slow_view_gets_nothing_and_the_request_still_ends(self):
+        from django.core.signals import request_finished
+
+        from chatapp.tests import failing_urls
+
+        finished = threading.Event()
+
+        def on_finished(**kwargs) -> None:
+            finished.set()
+
+        request_finished.connect(on_finished)
+        gone = asyncio.Event()
+        incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            if incoming:
+                return incoming.pop(0)
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        failing_urls.slow_view_entered.clear()
+        failing_urls.slow_view_release.clear()
+        try:
+            serving = asyncio.ensure_future(application(self.scope("/api/v1/slow"), receive, send))
+            assert await asyncio.to_thread(failing_urls.slow_view_entered.wait, 10)
+            gone.set()
+            # The handler returns while the view is still running in its thread.
+            await asyncio.wait_for(serving, 10)
+            assert not finished.is_set()
+            failing_urls.slow_view_release.set()
+            assert await asyncio.to_thread(finished.wait, 10)
+            assert sent == []
+        finally:
+            failing_urls.slow_view_release.set()
+            request_finished.disconnect(on_finished)
+
+    async def test_a_client_leaving_during_a_download_stops_the_file_being_read(self, tmp_path, settings):
+        settings.MEDIA_ROOT = tmp_path
+        register = json.dumps({"username": "leaver", "email": "leaver@example.com", "password": "s3cret-passw0rd"})
+        _, _, body = await call("POST", "/api/v1/auth/register", body=register.encode(),
+                                headers={"Content-Type": "application/json"})  # fmt: skip
+        auth = {"Authorization": f"Bearer {json.loads(body)['token']}"}
+        big = b"%PDF-1.4\n" + bytes(range(256)) * 16000 + b"\n%%EOF\n"  # ~4 MB: many chunks
+        upload_body, content_type = multipart("file", "big.pdf", big, "application/pdf")
+        _, _, body = await call("POST", "/api/v1/upload", body=upload_body,
+                                headers={**auth, "Content-Type": content_type})  # fmt: skip
+        url = json.loads(body)["url"]
+
+        scope = self.scope(url)
+        scope["headers"] = [(b"host", b"127.0.0.1"), (b"authorization", auth["Authorization"].encode())]
+        incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+        gone = asyncio.Event()
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            if incoming:
+                return incoming.pop(0)
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body":
+                gone.set()  # the client leaves after the first chunk
+                await asyncio.sleep(0)
+
+        await asyncio.wait_for(application(scope, receive, send), 10)
+        assert sent[0]["status"] == 200
+        received = sum(len(m.get("body", b"")) for m in sent[1:])
+        assert 0 < received < len(big) // 2

@@ -40,6 +40,11 @@ def chat(make_room, user, other_user):
 
 
 @pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
 def history(chat, user, other_user, make_message):
     """25 messages one second apart, oldest first."""
     start = timezone.now() - timedelta(hours=1)
@@ -392,3 +397,55 @@ class TestEditDelete:
         with _at(moment):
             response = api_client_for(carol).delete(f"/api/v1/messages/{message_id}")
         assert (response.status_code, response.json()) == (403, {"error": "You can only delete your own messages"})
+
+
+class TestMyRooms:
+    def test_lists_my_rooms_with_unread_count_and_last_message(
+        self, api_client_for, user, other_user, carol, make_room, make_message
+    ):
+        now = timezone.now()
+        general = make_room(other_user, name="General", members=[user], last_message_at=now + timedelta(minutes=1))
+        make_room(other_user, name="Elsewhere")
+        quiet = make_room(user, name="Quiet", type="private")
+        RoomMember.objects.filter(room=general, user=user).update(read_at=now - timedelta(minutes=5))
+        make_message(general, other_user, "seen", created_at=now - timedelta(minutes=10))
+        make_message(general, other_user, "new 1", created_at=now - timedelta(minutes=2))
+        make_message(general, user, "mine", created_at=now - timedelta(minutes=1, seconds=30))
+        make_message(general, other_user, "gone", created_at=now - timedelta(minutes=1), is_deleted=True)
+        last = make_message(general, other_user, "new 2", created_at=now)
+
+        body = api_client_for(user).get("/api/v1/rooms/me").json()
+        assert [r["name"] for r in body["data"]] == ["General", "Quiet"]
+        general_json, quiet_json = body["data"]
+        assert general_json["unread_count"] == 2
+        assert general_json["last_message"]["id"] == str(last.id)
+        assert general_json["last_message"]["sender"]["username"] == "bob"
+        assert quiet_json["unread_count"] == 0 and quiet_json["last_message"] is None
+        assert quiet_json["id"] == str(quiet.id)
+
+    def test_never_read_room_counts_every_message_from_others(
+        self, api_client_for, user, other_user, make_room, make_message
+    ):
+        general = make_room(other_user, members=[user])
+        for _ in range(3):
+            make_message(general, other_user)
+        [row] = api_client_for(user).get("/api/v1/rooms/me").json()["data"]
+        assert row["unread_count"] == 3
+
+    def test_includes_direct_rooms(self, api_client_for, user, other_user):
+        api_client_for(user).post("/api/v1/dm", {"recipient_id": str(other_user.id)}, format="json")
+        [row] = api_client_for(other_user).get("/api/v1/rooms/me").json()["data"]
+        assert row["type"] == "direct" and row["member_count"] == 2
+
+    def test_bounded_queries_whatever_the_number_of_rooms(
+        self, api_client_for, user, other_user, make_room, make_message, django_assert_max_num_queries
+    ):
+        for _ in range(8):
+            r = make_room(other_user, members=[user])
+            reply_to = make_message(r, user)
+            make_message(r, other_user, reply_to=reply_to)
+        client = api_client_for(user)
+        with django_assert_max_num_queries(4):
+            body = client.get("/api/v1/rooms/me").json()
+        assert len(body["data"]) == 8
+        assert all(r["last_message"]["reply_to"]["sender"]["username"] == "alice" for r in body["data"])

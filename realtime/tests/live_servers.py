@@ -123,6 +123,8 @@ def start_server(tmp_path: Path, *, embedded: bool = False, **extra_env: str) ->
         "WS_HANDSHAKES_PER_IP_PER_MINUTE": "100000",
         "WS_MAX_SOCKETS_PER_USER": "1000",
         "SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1
+        # No jobs worker beside each server unless a test asks for one (JOBS_WORKER="true").
+        "JOBS_WORKER": "false",
         **extra_env,
     }
     if embedded:

@@ -18,10 +18,10 @@ from accounts.models import User
 from broadcast.groups import room_group
 from broadcast.layers import EVENTS_DROPPED
 from broadcast.publish import relay_message
-from messaging import events as message_events
+from messaging.event_types import NewMessage
 from messaging.models import Message
 from messaging.services import message_send
-from realtime import events
+from realtime.event_types import Typing
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
 from rooms.services import room_create, room_join
 
@@ -52,8 +52,8 @@ async def room_with_messages(ws_connect, count: int, sockets: int = 1) -> tuple[
 
 
 async def announce(room_id: str, message: Message, seq: int) -> None:
-    """What `publish` sends for `message` after its commit (broadcast.publish.send_now)."""
-    event = await database_sync_to_async(message_events.new_message)(message)
+    """What `publish` sends for `message` after its commit (broadcast.publish)."""
+    event = await database_sync_to_async(NewMessage.of)(message)
     await get_channel_layer().group_send(room_group(room_id), relay_message(room_group(room_id), event, seq=seq))
 
 
@@ -152,7 +152,7 @@ async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_o
         await asyncio.sleep(0.2)  # the resume is now waiting in its query
         await announce(room_id, messages[1], 2)  # live copies of messages the replay carries
         await announce(room_id, messages[2], 3)
-        typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+        typing = relay_message(room_group(room_id), Typing.of(room_id, owner))
         await get_channel_layer().group_send(room_group(room_id), typing)
         assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
     received = []

@@ -111,6 +111,7 @@ async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an
 
     from broadcast.groups import room_group
     from broadcast.publish import relay_message
+    from messaging.event_types import DeleteMessage
     from realtime.hub import get_hub
     from rooms.services import room_create
 
@@ -131,7 +132,7 @@ async def test_a_hub_too_far_behind_closes_the_sockets_of_the_group_that_lost_an
     monkeypatch.setattr(hub, "_dispatch", stall_on_the_first_event)
 
     def event(n: int) -> dict:
-        return relay_message(group, {"type": "edit_message", "payload": {"id": str(n), "room_id": str(room.id)}})
+        return relay_message(group, DeleteMessage(id=str(n), room_id=str(room.id)))
 
     await layer.group_send(group, event(0))
     await asyncio.wait_for(stalled.wait(), 5)

@@ -1,7 +1,10 @@
-"""The web client's send path, end to end: `POST /rooms/<id>/messages` on a real server process,
-delivered to a listening socket, without a Redis connection or thread per message."""
+"""The web client's send path, end to end: `POST /rooms/<id>/messages` on a real server process
+(and through `chatapp.asgi.application` in this process), delivered to its listeners, without an
+event loop, thread or Redis connection per message."""
 
 import asyncio
+import json
+import threading
 
 import pytest
 import redis
@@ -72,6 +75,69 @@ async def test_rest_posts_open_no_redis_connection_or_thread_per_message(servers
     # Redis pool: 50 posts made 50 connections.
     assert new_connections <= 3, f"{new_connections} new Redis connections for 50 posts"
     assert max(threads_during) <= threads_before + 2, (threads_before, threads_during)
+
+
+async def test_rest_posts_through_the_asgi_application_start_no_loop_thread_or_redis_connection(
+    settings, private_redis, monkeypatch, make_user, make_room
+):
+    """The same path in this process, where event loops can be counted: each post's publish runs
+    in an HTTP worker thread and must hop to the serving loop, not start a loop of its own."""
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+    from channels.testing import HttpCommunicator
+
+    from accounts.tokens import token_issue
+    from broadcast.groups import room_group
+    from chatapp.asgi import application
+
+    default = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {"default": {**default, "CONFIG": {**default["CONFIG"], "hosts": [private_redis.url]}}}
+    alice = await database_sync_to_async(make_user)("alice")
+    room = await database_sync_to_async(make_room)(alice)
+    token = token_issue(alice).encode()
+    headers = [(b"host", b"testserver"), (b"authorization", b"Bearer " + token), (b"content-type", b"application/json")]
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(room_group(room.id), listener)
+
+    loops_started: list[str] = []
+    start_loop = asyncio.BaseEventLoop.__init__
+
+    def counting(self, *args, **kwargs) -> None:
+        loops_started.append(threading.current_thread().name)
+        start_loop(self, *args, **kwargs)
+
+    async def post_and_hear(content: str) -> None:
+        body = json.dumps({"content": content}).encode()
+        length = [(b"content-length", str(len(body)).encode())]
+        request = HttpCommunicator(application, "POST", f"/api/v1/rooms/{room.id}/messages", body, headers + length)
+        response = await request.get_response(timeout=10)
+        assert response["status"] == 201, response["body"]
+        relayed = await asyncio.wait_for(layer.receive(listener), 5)
+        assert json.loads(relayed["text"])["payload"]["content"] == content
+
+    for i in range(5):  # the worker thread and the layer's pool exist after the first requests
+        await post_and_hear(f"warm-up {i}")
+    probe = redis.Redis.from_url(private_redis.url)
+    connections_before = probe.info("stats")["total_connections_received"]
+    threads_before = {thread.name for thread in threading.enumerate()}
+    monkeypatch.setattr(asyncio.BaseEventLoop, "__init__", counting)
+
+    threads_seen: set[str] = set()
+    for i in range(50):
+        await post_and_hear(f"message {i}")
+        threads_seen |= {thread.name for thread in threading.enumerate()}
+    monkeypatch.undo()
+    new_connections = probe.info("stats")["total_connections_received"] - connections_before
+    probe.close()
+    await layer.group_discard(room_group(room.id), listener)
+
+    assert loops_started == [], f"{len(loops_started)} event loops started for 50 posts, in {set(loops_started)}"
+    # The HTTP handler's fixed pool may start another of its workers when two requests overlap.
+    new_threads = threads_seen - threads_before
+    assert {name for name in new_threads if not name.startswith("http_")} == set(), new_threads
+    assert len(new_threads) < settings.HTTP_WORKER_THREADS
+    assert new_connections == 0, f"{new_connections} new Redis connections for 50 posts"
 
 
 async def test_rest_posts_reach_sockets_on_the_embedded_in_memory_layer(servers):

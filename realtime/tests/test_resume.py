@@ -19,7 +19,8 @@ from accounts.tokens import token_issue
 from broadcast.groups import room_group
 from broadcast.publish import relay_message
 from messaging.models import Message
-from realtime import events, selectors
+from realtime import selectors
+from realtime.event_types import Typing
 from realtime.tests.test_delivery_order import announce, room_with_messages
 from rooms.services import room_create, room_join
 
@@ -236,7 +237,7 @@ async def test_live_events_between_pages_come_after_resumed_and_replayed_message
             # arriving while the replay is between pages.
             for seq in (2, 3, 4, 5):
                 async_to_sync(announce)(room_id, messages[seq - 1], seq)
-            typing = relay_message(room_group(room_id), events.typing(room_id, owner))
+            typing = relay_message(room_group(room_id), Typing.of(room_id, owner))
             async_to_sync(get_channel_layer().group_send)(room_group(room_id), typing)
         return page
 

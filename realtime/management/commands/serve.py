@@ -1,4 +1,5 @@
-"""Serve HTTP and WebSocket with daphne, with chatapp's socket limits and a graceful shutdown.
+"""Serve HTTP and WebSocket with daphne, with chatapp's socket limits and a graceful shutdown,
+and (unless JOBS_WORKER=false) the background-jobs worker beside it as a child process.
 
 Plain `daphne` cancels every consumer on SIGTERM, so clients see the TCP connection drop (1006)
 instead of a close frame. Here SIGTERM/SIGINT stop accepting connections, close every socket
@@ -9,7 +10,10 @@ import asyncio
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -20,6 +24,54 @@ SHUTDOWN_CLOSE_TIMEOUT_SECONDS = 5
 # Then at most this long for consumers to finish their disconnect work (within daphne's 10 s).
 SHUTDOWN_DRAIN_TIMEOUT_SECONDS = 2
 SHUTDOWN_EXIT_WATCHDOG_SECONDS = 1.5
+# The jobs worker finishes the job it is running on SIGTERM (a push waits at most its 5 s timeout).
+WORKER_STOP_TIMEOUT_SECONDS = 7
+# A worker that exits on its own is started again, at most this often.
+WORKER_RESTART_SECONDS = 5
+
+
+class JobsWorker:
+    """`manage.py jobs_worker` as a child process: started with the server, restarted if it dies,
+    stopped with it. The child also exits by itself should this process die without stopping it."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.stopping = False
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            "jobs_worker",
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+        self.process = subprocess.Popen(command)
+        self.started_at = time.monotonic()
+        logger.info("jobs worker process started", extra={"pid": self.process.pid})
+
+    def check(self) -> None:
+        if self.stopping or self.process is None or self.process.poll() is None:
+            return
+        if time.monotonic() - self.started_at >= WORKER_RESTART_SECONDS:
+            logger.warning("jobs worker process exited; starting another", extra={"code": self.process.returncode})
+            self.start()
+
+    def begin_stop(self) -> None:
+        self.stopping = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def finish_stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=WORKER_STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.warning("jobs worker process did not stop; killing it", extra={"pid": self.process.pid})
+            self.process.kill()
+            self.process.wait()
 
 
 def _exit_now() -> None:
@@ -63,6 +115,8 @@ class Command(BaseCommand):
             max_connections_per_ip=settings.HTTP_MAX_CONNECTIONS_PER_IP,
         )
         stopping = False
+        # Background jobs (push notifications...) need a worker: one command runs both.
+        worker = JobsWorker() if settings.JOBS_WORKER else None
 
         async def shut_down() -> None:
             transport.stop_listening(server)
@@ -93,6 +147,8 @@ class Command(BaseCommand):
                 return
             stopping = True
             logger.info("shutdown requested", extra={"signal": signal.Signals(signum).name})
+            if worker is not None:
+                worker.begin_stop()  # it finishes its job while the sockets close
             asyncio.ensure_future(shut_down())
 
         def cut_off_slow_readers() -> None:
@@ -112,13 +168,21 @@ class Command(BaseCommand):
         def on_reactor_running() -> None:
             transport.fail_oversize_frames_with_close(server)
             task.LoopingCall(cut_off_slow_readers).start(1.0, now=False)
+            if worker is not None:
+                worker.start()
+                task.LoopingCall(worker.check).start(1.0, now=False)
             loop = asyncio.get_event_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, on_signal, signum)
             logger.info("listening", extra={"host": host, "port": port})
 
         reactor.callWhenRunning(on_reactor_running)
-        server.run()
+        try:
+            server.run()
+        finally:
+            if worker is not None:
+                worker.begin_stop()
+                worker.finish_stop()
         if stopping:
             # Should a worker thread still wait on the stopped loop, Python would join it forever at
             # exit. What such a thread was doing has committed (publishes run after commit), so a
