@@ -8,6 +8,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import jobs
 from accounts.models import User
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
@@ -103,13 +104,14 @@ def _add_mention_rows(message: Message, user_ids: Collection[UUID]) -> None:
 
 
 def _notify(*, message: Message, recipients: list[NotifyRecipient]) -> None:
-    """Hands the users to notify of `message` to the push job (run after commit).
+    """Queues the push job for the users to notify of `message`: the one place a send or an edit
+    asks for notifications.
 
-    The one place a send or an edit asks for notifications.
+    The job is a row in this transaction, so it runs once the message commits and never for a
+    send that rolls back (notifications.jobs.push_message).
     """
-    if not recipients:
-        return
-    # Not wired yet: the job queue that delivers pushes is not part of this code base.
+    if recipients:
+        jobs.enqueue("push_message", message_id=str(message.id), recipients=list(recipients))
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
 """Who hears of a message: each member's notification level, mentions and @room."""
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from dms.services import dm_get_or_create
 from messaging.selectors import message_notify_recipients
@@ -75,15 +77,67 @@ def test_rooms_made_joined_or_added_to_default_to_mentions(make_room, user, othe
     assert RoomMember.objects.filter(room_id=created["id"]).count() == 3
 
 
-class TestMentionRowsDecideWhoIsNew:
-    """What the send and edit paths hand to the selector: the mention rows are the record."""
+def queued_pushes() -> list[dict]:
+    """The push jobs queued so far: their message id and recipients, oldest first."""
+    rows = DBTaskResult.objects.order_by("enqueued_at").values_list("args_kwargs", flat=True)
+    return [row["kwargs"]["kwargs"] for row in rows if row["kwargs"]["name"] == "push_message"]
 
-    def test_an_edit_renotifies_nobody_already_mentioned_even_after_a_removal(self, chat, people):
-        now = timezone.now()
-        sender = people["sender"]
+
+@pytest.mark.django_db(transaction=True)
+class TestThePushJob:
+    """The send and edit services queue one push_message job with the selector's recipients."""
+
+    def test_a_send_queues_one_job_that_commits_with_it(self, chat, people):
+        message, _ = message_send(room_id=chat.id, sender=people["sender"], content="hi @quiet and @muted")
+        assert queued_pushes() == [
+            {
+                "message_id": str(message.id),
+                "recipients": sorted(
+                    [
+                        {"user_id": str(people["loud"].id), "mentioned": False},
+                        {"user_id": str(people["quiet"].id), "mentioned": True},
+                    ],
+                    key=lambda r: r["user_id"],
+                ),
+            }
+        ]
+
+    def test_a_send_that_rolls_back_queues_nothing(self, chat, people):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            message_send(room_id=chat.id, sender=people["sender"], content="@quiet never sent")
+            assert len(queued_pushes()) == 1  # in the transaction...
+            raise RuntimeError("a later step failed")
+        assert queued_pushes() == []  # ...and gone with it
+
+    def test_a_send_nobody_hears_queues_nothing(self, chat, people):
+        RoomMember.objects.filter(room=chat, user=people["loud"]).update(notify_level=MENTIONS)
+        message_send(room_id=chat.id, sender=people["sender"], content="hello")
+        assert queued_pushes() == []
+
+    def test_an_edit_queues_a_job_for_the_newly_mentioned_only(self, chat, people):
+        sender, now = people["sender"], timezone.now()
         message, _ = message_send(room_id=chat.id, sender=sender, content="@quiet")
+        message_edit(message_id=message.id, editor=sender, content="@quiet @quiet2 @loud @muted", now=now)
+        message_edit(message_id=message.id, editor=sender, content="typo fixed, @quiet @quiet2", now=now)
         message_edit(message_id=message.id, editor=sender, content="nobody", now=now)
-        rows_before = set(message.mention_rows.values_list("user_id", flat=True))
-        message_edit(message_id=message.id, editor=sender, content="@quiet @quiet2", now=now)
-        rows_after = set(message.mention_rows.values_list("user_id", flat=True))
-        assert rows_after - rows_before == {people["quiet2"].id}
+        message_edit(message_id=message.id, editor=sender, content="@quiet again", now=now)
+        first, edit = queued_pushes()
+        assert {r["user_id"] for r in first["recipients"]} == {str(people["loud"].id), str(people["quiet"].id)}
+        assert edit == {
+            "message_id": str(message.id),
+            "recipients": sorted(
+                [
+                    {"user_id": str(people["quiet2"].id), "mentioned": True},
+                    {"user_id": str(people["loud"].id), "mentioned": True},
+                ],
+                key=lambda r: r["user_id"],
+            ),
+        }
+
+    def test_at_room_in_an_edit_notifies_members_not_yet_mentioned(self, chat, people):
+        sender, now = people["sender"], timezone.now()
+        message, _ = message_send(room_id=chat.id, sender=sender, content="@quiet")
+        message_edit(message_id=message.id, editor=sender, content="@room", now=now)
+        _, edit = queued_pushes()
+        names = {str(user.id): name for name, user in people.items()}
+        assert {names[r["user_id"]] for r in edit["recipients"]} == {"loud", "quiet2"}
