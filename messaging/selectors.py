@@ -199,6 +199,23 @@ def _unread_count() -> Coalesce:
     return Coalesce(Subquery(unread.values("n")[:1], output_field=IntegerField()), 0)
 
 
+def _unread_mention_count() -> Coalesce:
+    """The outer membership's unread messages that mention its user: their active mention rows
+    after read_at (an author has none for their own messages; a deletion deactivates them)."""
+    mentions = (
+        MessageMention.objects.filter(
+            user_id=OuterRef("user_id"),
+            room_id=OuterRef("room_id"),
+            active=True,
+            created_at__gt=Coalesce(OuterRef("read_at"), Value(_EPOCH), output_field=DateTimeField()),
+        )
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(mentions.values("n")[:1], output_field=IntegerField()), 0)
+
+
 def _memberships_with_activity(*, user: User) -> QuerySet:
     last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
     return (
@@ -207,6 +224,7 @@ def _memberships_with_activity(*, user: User) -> QuerySet:
         .annotate(
             member_count=member_count_annotation("room_id"),
             unread_count=_unread_count(),
+            mention_count=_unread_mention_count(),
             last_message_id=Subquery(last_message),
         )
         .order_by(Coalesce("room__last_message_at", "room__created_at").desc(), "-room_id")
@@ -223,6 +241,7 @@ def _rooms_with_activity(query: QuerySet) -> list[Room]:
         room = membership.room
         room.member_count = membership.member_count
         room.unread_count = membership.unread_count
+        room.mention_count = membership.mention_count
         room.last_message = last_messages.get(membership.last_message_id)
         room.my_membership = membership
         rooms.append(room)
@@ -231,7 +250,7 @@ def _rooms_with_activity(query: QuerySet) -> list[Room]:
 
 def room_list_for_user(*, user: User) -> list[Room]:
     """Every room the user belongs to (direct ones too), most recent activity first, each with
-    `member_count`, `unread_count` and `last_message` set. Two queries."""
+    `member_count`, `unread_count`, `mention_count` and `last_message` set. Two queries."""
     return _rooms_with_activity(_memberships_with_activity(user=user))
 
 

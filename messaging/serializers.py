@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
-from rooms.models import Room
+from rooms.models import Room, RoomMember
 from rooms.serializers import RoomSerializer
 
 
@@ -215,11 +215,16 @@ class MessageEditInput(serializers.Serializer):
 
 
 class MyRoomSerializer(RoomSerializer):
-    """A room in "my rooms": also how many messages I have not read and the latest one."""
+    """A room in "my rooms": also how many messages I have not read (and how many of those
+    mention me), the latest one and my notification level."""
 
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(read_only=True, help_text="unread messages that mention you")
     last_message = MessageSerializer(read_only=True, allow_null=True)
+    notify_level = serializers.ChoiceField(
+        choices=RoomMember.NotifyLevel.choices, source="my_membership.notify_level", read_only=True
+    )
 
     class Meta(RoomSerializer.Meta):
-        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
+        fields = [*RoomSerializer.Meta.fields, "unread_count", "mention_count", "last_message", "notify_level"]
         read_only_fields = fields

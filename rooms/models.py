@@ -35,10 +35,11 @@ class Room(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Not columns: set for the serializers by the selectors that return rooms (and room_create).
-    # `unread_count` and `last_message` come from messaging.selectors (a user's room list);
+    # `unread_count`, `mention_count` and `last_message` come from messaging.selectors (a user's room list);
     # `last_message` is a messaging.models.Message or None, which rooms, below messaging, cannot name.
     member_count: int
     unread_count: int
+    mention_count: int
     last_message: Any
     my_membership: "RoomMember | None"
 

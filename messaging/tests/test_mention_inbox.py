@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.services import message_delete, message_edit, message_send
+from rooms.models import RoomMember
 from rooms.services import room_leave
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,39 @@ def test_one_page_is_one_query_whatever_its_size(api_client_for, chat, user, oth
     client.get(URL)  # warm the token's user cache, if any
     with django_assert_max_num_queries(3):
         assert len(client.get(URL, {"limit": 30}).json()["data"]) == 30
+
+
+class TestMyRoomsCounts:
+    """GET /rooms/me: each room's unread mentions of me and my notification level."""
+
+    def test_mention_count_is_my_unread_messages_that_mention_me(self, api_client_for, chat, user, other_user, carol):
+        message_send(room_id=chat.id, sender=user, content="@bob read already")
+        RoomMember.objects.filter(room=chat, user=other_user).update(read_at=timezone.now())
+        message_send(room_id=chat.id, sender=user, content="@bob new")
+        message_send(room_id=chat.id, sender=carol, content="@room hi")
+        message_send(room_id=chat.id, sender=user, content="plain")
+        gone, _ = message_send(room_id=chat.id, sender=user, content="@bob deleted")
+        message_delete(message_id=gone.id, actor=user)
+        changed, _ = message_send(room_id=chat.id, sender=user, content="@bob edited away")
+        message_edit(message_id=changed.id, editor=user, content="no one", now=timezone.now())
+        message_send(room_id=chat.id, sender=other_user, content="@bob note to myself")
+
+        [row] = api_client_for(other_user).get("/api/v1/rooms/me").json()["data"]
+        assert (row["unread_count"], row["mention_count"]) == (4, 2)
+        assert row["notify_level"] == "mentions"
+
+    def test_each_room_counts_its_own_mentions_and_shows_my_level(
+        self, api_client_for, make_room, chat, user, other_user
+    ):
+        direct = api_client_for(user).post("/api/v1/dm", {"recipient_id": str(other_user.id)}, format="json").json()
+        message_send(room_id=direct["id"], sender=user, content="@bob psst")
+        quiet = make_room(user, name="Quiet", members=[other_user])
+        RoomMember.objects.filter(room=quiet, user=other_user).update(notify_level="nothing")
+        client = api_client_for(other_user)
+        rows = {row["id"]: row for row in client.get("/api/v1/rooms/me").json()["data"]}
+        assert {(r["mention_count"], r["notify_level"]) for r in rows.values()} == {
+            (1, "all"),
+            (0, "mentions"),
+            (0, "nothing"),
+        }
+        assert (rows[direct["id"]]["mention_count"], rows[str(chat.id)]["mention_count"]) == (1, 0)
