@@ -66,7 +66,7 @@ class OneHopASGIHandler(ASGIHandler):
                 refusal = request_limits.too_large(path)
         if refusal is not None:
             # Before any middleware (so before authentication), and nothing of the body is kept.
-            # Under `manage.py serve` the edge (chatapp.edge) has refused these as they arrived.
+            # Under `manage.py serve` the edge (realtime.transport.http) has refused these as they arrived.
             await self.send_response(JsonResponse({"error": refusal.error}, status=refusal.status), send)
             return
         # Like Django's own handler: a client that disconnects before its response is complete gets

@@ -1,7 +1,7 @@
 """How large a request body each path accepts, decided from the request's head alone.
 
 Both places that read bodies use it before reading one: the HTTP edge under daphne
-(chatapp.edge), which sees the bytes as they arrive, and the ASGI handler (chatapp.handlers), for
+(realtime.transport.http), which sees the bytes as they arrive, and the ASGI handler (chatapp.handlers), for
 any other ASGI server. Nothing here imports an app, so the upload limit is restated and
 chatapp/tests/test_request_limits.py checks it against uploads.validation.
 """

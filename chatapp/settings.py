@@ -314,7 +314,7 @@ WS_PING_TIMEOUT_SECONDS = env_int("WS_PING_TIMEOUT_SECONDS", 30, minimum=1)
 # when it comes back, resumes (tests/chaos/test_slow_consumer.py).
 WS_MAX_BUFFERED_BYTES = env_int("WS_MAX_BUFFERED_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
-# The HTTP edge (chatapp.edge): a request's line and headers must all arrive within
+# The HTTP edge (realtime.transport.http): a request's line and headers must all arrive within
 # HTTP_HEAD_TIMEOUT_SECONDS of the connection opening (or of the previous response), and its body
 # within HTTP_BODY_TIMEOUT_SECONDS of its headers; a trickling client is cut off instead of holding
 # a file descriptor. At most HTTP_MAX_CONNECTIONS_PER_IP connections (HTTP and WebSocket) per client

@@ -83,6 +83,12 @@ def messages_after(*, room_id: UUID, after_id: UUID | str, limit: int) -> Messag
     return _slice(_newer_than(room_id, after_id), limit)
 
 
+def message_prev_id(message: Message) -> UUID | None:
+    """The id of the message just before `message` in its room's commit order (created_at, id)."""
+    earlier = Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, id__lt=message.id)
+    return _newest_first(Message.objects.filter(earlier, room_id=message.room_id)).values_list("id", flat=True).first()
+
+
 def messages_first(*, room_id: UUID, limit: int) -> list[Message]:
     """The room's first `limit` messages, oldest first."""
     return list(_room_messages(room_id).order_by("created_at", "id")[:limit])

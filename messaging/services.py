@@ -28,6 +28,7 @@ from messaging.selectors import (
     NotifyRecipient,
     members_for_mentions,
     message_notify_recipients,
+    message_prev_id,
     room_position,
 )
 from rooms.event_types import RoomSubscribe
@@ -191,7 +192,7 @@ def message_send(
         room_id=room.id, sender_id=sender.id, mentioned_ids=found.user_ids, everyone=found.everyone
     )
     _notify(message=message, recipients=recipients)
-    publish(NewMessage.of(message), to=[room_group(room.id)], seq=seq)
+    publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
 

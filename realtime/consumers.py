@@ -12,6 +12,7 @@ import uuid
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,12 +22,12 @@ from redis.exceptions import RedisError
 
 from accounts.tokens import INVALID_TOKEN, REVOKED_TOKEN, token_verify
 from broadcast.events import Event
-from broadcast.groups import room_group, user_group
+from broadcast.groups import room_group, room_id_of_group, user_group
 from broadcast.publish import publish_ephemeral
 from chatapp.errors import DomainError, Unauthorized
 from chatapp.exceptions import first_error_message
 from messaging.event_types import NewMessage
-from messaging.selectors import room_positions_for_user
+from messaging.selectors import message_prev_id, room_positions_for_user
 from messaging.serializers import MessageSendInput
 from messaging.services import message_send
 from realtime.admission import client_address, handshake_count, origin_refusal
@@ -35,6 +36,7 @@ from realtime.hub import get_hub, is_shutting_down
 from realtime.presence import get_presence
 from realtime.selectors import resume_next_page, resume_start
 from realtime.services import presence_mark_offline, presence_mark_online
+from realtime.stream import Admit, SocketLedger
 from realtime.transport import NO_CHANNEL_LAYER, is_open, socket_of, write_frame
 from rooms.event_types import RoomSubscribe, UserJoined, UserLeft
 from rooms.selectors import RoomPosition, room_is_member
@@ -52,7 +54,9 @@ MAX_FRAME_BYTES = 64 * 1024
 # Token bucket per socket: 20 frames/s sustained, bursts of up to 40.
 FRAME_RATE_PER_SECOND = 20.0
 FRAME_BURST = 40.0
-REPLAY_DEDUPE_SECONDS = 30.0
+# A socket opened with `?resume=1` holds its live room events until its first frame (its
+# `resume`, normally) is processed; a client that never sends one gets them after this long.
+FIRST_FRAME_WAIT_SECONDS = 10.0
 # Events sent to user/room groups that steer the consumer instead of reaching the client.
 _INTERNAL_EVENTS = {"session_revoked", "room_subscribe", "room_unsubscribe"}
 _ENCODED_AUTH_REQUIRED = AuthRequired().encode()
@@ -95,10 +99,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.slow_down_sent_at = 0.0
         # Rooms this socket sent `join_room` for (and has not left since): a repeat announces nothing.
         self.joined_room_ids: set[str] = set()
-        self.replayed_message_ids: set[str] = set()
-        self.replayed_until = 0.0
-        # Group events that reach this socket while a `resume` is replaying, sent after it.
-        self.held_during_resume: deque[tuple[dict, bytes | None]] | None = None
+        # What this socket sent of each room's messages: each at most once, never an older one
+        # after a newer one (realtime.stream.SocketLedger).
+        self.ledger = SocketLedger()
+        # Group events held back (sent once the reason is over, in order): while a `resume`
+        # replays, and on a `?resume=1` socket until its first frame says whether it resumes.
+        self.held: deque[tuple[dict, bytes | None]] | None = None
+        self.awaiting_first_frame = False
+        self.first_frame_wait: asyncio.Task | None = None
 
         headers = dict(self.scope.get("headers", []))
         if not await self._admit_handshake(headers):
@@ -170,6 +178,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user, self.jti, self.user_key = verified.user, verified.jti, str(verified.user.id)
         self.token_expiry = asyncio.ensure_future(self._close_at_expiry(verified.expires_at))
         self.member_room_ids = {str(position.room_id) for position in positions}
+        if _wants_resume(self.scope):
+            # The client resumes first thing: a live message let through before its replay would
+            # be newer than messages the replay sends after it.
+            self.held, self.awaiting_first_frame = deque(), True
+            self.first_frame_wait = asyncio.ensure_future(self._stop_waiting_for_first_frame())
         try:
             # The user's connections are counted with this one added, in one Redis transaction:
             # of sockets opening together exactly the allowance gets in, before any subscribes.
@@ -194,6 +207,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if transition.changed:
             await _in_thread(presence_mark_online)(user_id=self.user.id)
 
+    async def _stop_waiting_for_first_frame(self) -> None:
+        await asyncio.sleep(FIRST_FRAME_WAIT_SECONDS)
+        if self.awaiting_first_frame:
+            await self._release_held()
+
     async def _close_at_expiry(self, expires_at: datetime) -> None:
         # REST refuses the token from this moment on: so does the socket that it opened.
         await asyncio.sleep(max(0.0, (expires_at - datetime.now(tz=UTC)).total_seconds()))
@@ -204,6 +222,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.auth_deadline.cancel()
         if self.token_expiry is not None:
             self.token_expiry.cancel()
+        if self.first_frame_wait is not None:
+            self.first_frame_wait.cancel()
         if self.user is None:
             return
         self.subscribed_room_ids.clear()
@@ -237,6 +257,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # RecursionError: nesting deeper than the interpreter's limit ("[[[[..."), which
             # fits well within 64 KiB; it used to escape here and close the socket with 1011.
             frame = None
+        if self.awaiting_first_frame and not (isinstance(frame, dict) and frame.get("type") == "resume"):
+            await self._release_held()  # the first frame is not a `resume`: live events flow now
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._answer_unauthenticated_or_error("Invalid message format")
             return
@@ -330,41 +352,56 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def on_send_message(self, payload: dict) -> None:
         repeat = await _in_thread(_send_message)(self.user, payload)
         if repeat is not None:
-            # A resend of a message already stored: only the sender hears about it again.
+            # A resend of a message already stored: only the sender hears about it again, and
+            # its live copy, if still to come, is not sent after this answer.
+            self.ledger.echo(repeat.message_id())
             await self.send_event(repeat)
 
     async def on_resume(self, payload: dict) -> None:
-        rooms = payload.get("rooms")
-        if not isinstance(rooms, dict):
-            raise FrameError("rooms must be an object of room_id: last_message_id")
         # The hub calls `deliver` whenever an event arrives, also while this handler awaits: hold
         # live events until the replay is out, so the socket sees the room in order. A message
         # committed before a page of the replay is read is in it and may also come live: that
-        # copy is dropped (`replayed_message_ids`), whether it was held here or comes later.
-        self.held_during_resume = deque()
+        # copy is dropped (the ledger), whether it was held here or comes later.
+        if self.held is None:
+            self.held = deque()
+        self.awaiting_first_frame = False
         try:
-            replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms)
-            self.replayed_message_ids = set()
+            rooms = payload.get("rooms")
+            if not isinstance(rooms, dict):
+                raise FrameError("rooms must be an object of room_id: last_message_id")
+            sent = {
+                room_id: message_id
+                for group, message_id in self.ledger.newest_sent().items()
+                if (room_id := room_id_of_group(group))
+            }
+            replay = await _in_thread(resume_start)(user=self.user, last_seen=rooms, sent=sent)
             # Page by page, each sent before the next is read: a socket that closes (or whose
             # client left) stops the replay at the next page instead of at its end.
-            sent = 0
+            events_sent = 0
             while not replay.done:
                 page = await _in_thread(resume_next_page)(replay)
                 if not self._is_open():
-                    logger.info("resume stopped: the socket closed", extra={"events_sent": sent})
+                    logger.info("resume stopped: the socket closed", extra={"events_sent": events_sent})
                     return
-                self.replayed_message_ids |= page.message_ids
+                for room_id, message_id in page.new_messages:
+                    self.ledger.replayed(room_group(room_id), [message_id], None)
                 for text in page.texts:
                     await self.send(text_data=text)
-                sent += len(page.texts)
-            self.replayed_until = time.monotonic() + REPLAY_DEDUPE_SECONDS
+                events_sent += len(page.texts)
+            for room_id in replay.room_ids:
+                self.ledger.replayed(room_group(room_id), [], replay.ends.get(room_id))
             await self.send_event(Resumed(rooms=replay.room_ids, truncated=replay.truncated_room_ids))
         finally:
-            held = self.held_during_resume
-            while held and self._is_open():
-                # Events arriving during these sends join the end of `held`, so order holds.
-                await self._relay(*held.popleft())
-            self.held_during_resume = None
+            await self._release_held()
+
+    async def _release_held(self) -> None:
+        """Sends the group events held back, in order, and lets the next ones through."""
+        self.awaiting_first_frame = False
+        held = self.held
+        while held and self._is_open():
+            # Events arriving during these sends join the end of `held`, so order holds.
+            await self._relay(*held.popleft())
+        self.held = None
 
     def _is_open(self) -> bool:
         """False once this socket is closing, or (under `serve`) its connection is gone: the
@@ -398,11 +435,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _subscribe(self, room_id: str, position: RoomPosition | None = None) -> None:
         if room_id not in self.subscribed_room_ids:
             self.subscribed_room_ids.add(room_id)
+            if position is not None:
+                self.ledger.start(room_group(room_id), position.message_seq)
             await self.hub.subscribe(room_group(room_id), self, position)
 
     async def _unsubscribe(self, room_id: str) -> None:
         if room_id in self.subscribed_room_ids:
             self.subscribed_room_ids.discard(room_id)
+            self.ledger.forget(room_group(room_id))
             await self.hub.unsubscribe(room_group(room_id), self)
 
     # --- group events (called by the hub) ----------------------------------------------------------
@@ -417,8 +457,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if message.get("skip_user") == self.user_key:
             return
-        if self.held_during_resume is not None:
-            self.held_during_resume.append((message, frame))
+        if self.held is not None:
+            self.held.append((message, frame))
             return
         await self._relay(message, frame)
 
@@ -426,10 +466,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         event_type = message.get("event")
-        if self.replayed_message_ids and event_type == "new_message":
-            if time.monotonic() > self.replayed_until:
-                self.replayed_message_ids = set()
-            elif message.get("message_id") in self.replayed_message_ids:
+        if event_type == "new_message":
+            group = message.get("group", "")
+            admit = self.ledger.admit(group, message.get("message_id"), message.get("seq"))
+            if admit is Admit.SKIP:
+                return
+            if admit is Admit.GAP:
+                # The hub delivers a room's messages in seq order or closes its sockets; a socket
+                # that still finds one missing resumes rather than send the next one past it.
+                logger.warning("a socket missed a room's message: it resumes", extra={"group": group})
+                await self.events_dropped()
                 return
         if frame is not None and self.protocol is not None:
             write_frame(self.protocol, frame)
@@ -464,6 +510,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=event.encode())
 
 
+def _wants_resume(scope: dict) -> bool:
+    """`?resume=1` on the socket's URL: the client's first frame will be a `resume`."""
+    return "1" in parse_qs(scope.get("query_string", b"").decode("latin-1")).get("resume", [])
+
+
 def _echo_ref(payload: dict) -> str | None:
     """Lets a client match an error to the pending message it sent."""
     client_msg_id = payload.get("client_msg_id")
@@ -487,4 +538,4 @@ def _send_message(user, payload: dict) -> NewMessage | None:
     if not fields.is_valid():
         raise FrameError(first_error_message(fields.errors))
     message, created = message_send(room_id=room_id, sender=user, **fields.validated_data)
-    return None if created else NewMessage.of(message)
+    return None if created else NewMessage.of(message, prev_id=message_prev_id(message))

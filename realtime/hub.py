@@ -137,6 +137,10 @@ class Hub:
         members = self.members.get(group)
         if members is not None:
             members.add(socket)
+            if position is not None:
+                # A stream reset by a loss (its sockets are closing) starts again from here.
+                last_id = str(position.last_message_id) if position.last_message_id else None
+                self.streams[group].start_at(position.message_seq + 1, last_id)
             return
         self.members[group] = {socket}
         if position is None:

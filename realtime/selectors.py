@@ -6,9 +6,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import User
 from chatapp.errors import BadRequest
@@ -44,6 +45,8 @@ class _RoomReplay:
     changes_left: bool = False
     changes_after: Position | None = None
     started: bool = False
+    # The room's message seq once its messages were read to the newest (realtime.stream.SocketLedger).
+    seq: int | None = None
 
 
 @dataclass
@@ -54,6 +57,8 @@ class ResumeReplay:
     budget: int
     truncated_room_ids: list[str] = field(default_factory=list)
     pending: deque[_RoomReplay] = field(default_factory=deque)
+    # room id -> the seq of the room's newest message, for each room replayed to its newest.
+    ends: dict[str, int] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -63,7 +68,8 @@ class ResumeReplay:
 @dataclass
 class ReplayPage:
     texts: list[str] = field(default_factory=list)
-    message_ids: set[str] = field(default_factory=set)
+    # (room id, message id) of each new message in the page, in order.
+    new_messages: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _parse_uuid(value: object, what: str) -> uuid.UUID:
@@ -84,7 +90,7 @@ def _changed(room_id: str, anchor_at: datetime) -> Q:
     )
 
 
-def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
+def resume_start(*, user: User, last_seen: dict, sent: dict[str, str] | None = None) -> ResumeReplay:
     """Checks a `resume` frame's rooms and plans their replay.
 
     `last_seen` maps room ids to the id of the newest message the client has (or null for none).
@@ -92,51 +98,84 @@ def resume_start(*, user: User, last_seen: dict) -> ResumeReplay:
     `urn:uuid:` and hyphens anywhere, and a room named several times is replayed once (from the
     first spelling's message). Rooms the user does not belong to are left out. Three queries,
     however many rooms: rooms with nothing to replay cost no more.
+
+    `sent` maps room ids to the newest message the socket asking already sent of the room. A
+    room where that is newer than the client's is replayed from it (a socket never sends an older
+    message after a newer one) and listed in `truncated`: the client fetches what lies between
+    over REST.
     """
-    newest_ids = {
-        str(position.room_id): position.last_message_id for position in room_positions_for_user(user_id=user.id)
-    }
+    positions = {str(position.room_id): position for position in room_positions_for_user(user_id=user.id)}
+    newest_ids = {room_id: position.last_message_id for room_id, position in positions.items()}
+    sent = sent or {}
     wanted: dict[str, uuid.UUID | None] = {}
     for raw_room_id, raw_last_id in last_seen.items():
         room_id = str(_parse_uuid(raw_room_id, "room id"))
         if room_id in wanted or room_id not in newest_ids:
             continue
         wanted[room_id] = _parse_uuid(raw_last_id, "last message id") if raw_last_id else None
+    sent_ids = {room_id: uuid.UUID(sent[room_id]) for room_id in wanted if room_id in sent}
     anchors = {
         message_id: (str(room_id), created_at)
         for message_id, room_id, created_at in Message.objects.filter(
-            pk__in=[last_id for last_id in wanted.values() if last_id is not None]
+            pk__in=[last_id for last_id in [*wanted.values(), *sent_ids.values()] if last_id is not None]
         ).values_list("id", "room_id", "created_at")
     }
     replay = ResumeReplay(room_ids=list(wanted), budget=RESUME_MAX_EVENTS)
     anchored: list[_RoomReplay] = []
     changes_since: list[Q] = []
     for room_id, last_id in wanted.items():
-        if last_id is None:
-            if newest_ids[room_id] is not None:  # an empty room has nothing to replay
-                replay.pending.append(_RoomReplay(room_id=room_id, anchor_at=None, after=None))
-            continue
-        anchor = anchors.get(last_id)
-        if anchor is None or anchor[0] != room_id:
-            raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
-        anchor_at = anchor[1]
-        room = _RoomReplay(
-            room_id=room_id,
-            anchor_at=anchor_at,
-            after=(anchor_at, last_id),
-            messages_left=newest_ids[room_id] != last_id,
-        )
+        after = _sent_after(room_id, last_id, anchors, sent_ids.get(room_id))
+        if last_id is None and after is None:
+            room = _RoomReplay(
+                room_id=room_id, anchor_at=None, after=None, messages_left=newest_ids[room_id] is not None
+            )
+        else:
+            anchor = anchors.get(last_id) if last_id is not None else None
+            if last_id is not None and (anchor is None or anchor[0] != room_id):
+                raise BadRequest(f"rooms: message {last_id} is not in room {room_id}")
+            if after is not None:
+                replay.truncated_room_ids.append(room_id)
+            elif anchor is not None and last_id is not None:
+                after = (anchor[1], last_id)
+            assert after is not None
+            room = _RoomReplay(
+                room_id=room_id,
+                anchor_at=anchor[1] if anchor else None,
+                after=after,
+                messages_left=newest_ids[room_id] != after[1],
+                started=anchor is None,  # no newest-N start: the socket sent some of the room already
+            )
+            if anchor is not None:
+                anchored.append(room)
+                changes_since.append(_changed(room_id, anchor[1]))
+        if not room.messages_left:
+            # The client (or this socket) has the room's newest: its seq, read with it, is where
+            # the room stands for this socket.
+            room.seq = positions[room_id].message_seq
         replay.pending.append(room)
-        anchored.append(room)
-        changes_since.append(_changed(room_id, anchor_at))
     if anchored:
         # One query for every room's changes, instead of one per room; most have none.
         changed = Message.objects.filter(reduce(operator.or_, changes_since))
         with_changes = {str(room_id) for room_id in changed.values_list("room_id", flat=True).distinct()}
         for room in anchored:
             room.changes_left = room.room_id in with_changes
+    for room in replay.pending:
+        if room.seq is not None:
+            replay.ends[room.room_id] = room.seq
     replay.pending = deque(room for room in replay.pending if room.messages_left or room.changes_left)
     return replay
+
+
+def _sent_after(room_id: str, last_id: uuid.UUID | None, anchors: dict, sent_id: uuid.UUID | None) -> Position | None:
+    """Where the replay must start instead of after the client's message: after the newest one
+    the socket already sent, when that is newer (or the client has none)."""
+    sent = anchors.get(sent_id) if sent_id is not None else None
+    if sent is None or sent[0] != room_id or sent_id is None:
+        return None
+    client = anchors.get(last_id) if last_id is not None else None
+    if client is not None and (client[1], last_id) >= (sent[1], sent_id):
+        return None
+    return (sent[1], sent_id)
 
 
 def _after(field_name: str, position: Position | None) -> Q:
@@ -158,13 +197,19 @@ def _newest_start(room: _RoomReplay, count: int) -> tuple[Position | None, bool]
     return first_left_out, first_left_out is not None
 
 
-def _read_messages(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
-    rows = list(
+def _read_messages(room: _RoomReplay, limit: int) -> tuple[list[Message], bool, int | None]:
+    """The next messages, whether more follow, and the room's seq as the same statement saw it.
+
+    One statement is one snapshot: once the messages reach the room's newest, that seq is the
+    newest one's (a send writes both in one transaction).
+    """
+    rows: list[Any] = list(
         Message.objects.filter(_after("created_at", room.after), room_id=room.room_id)
         .select_related(*MESSAGE_RELATED)
+        .annotate(room_seq=F("room__message_seq"))
         .order_by("created_at", "id")[: limit + 1]
     )
-    return rows[:limit], len(rows) > limit
+    return rows[:limit], len(rows) > limit, rows[0].room_seq if rows else None
 
 
 def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
@@ -200,12 +245,16 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
                 if older_left_out:
                     replay.truncated_room_ids.append(room.room_id)
         if room.messages_left:
-            messages, more = _read_messages(room, limit)
+            messages, more, room_seq = _read_messages(room, limit)
+            prev_id = room.after[1] if room.after else None
             for message in messages:
-                page.texts.append(NewMessage.of(message).encode())
-                page.message_ids.add(str(message.id))
+                page.texts.append(NewMessage.of(message, prev_id=prev_id).encode())
+                page.new_messages.append((room.room_id, str(message.id)))
+                prev_id = message.id
             if messages:
                 room.after = (messages[-1].created_at, messages[-1].id)
+                if not more and room_seq is not None:
+                    replay.ends[room.room_id] = room_seq
             room.messages_left = more
         else:
             messages, more = _read_changes(room, limit)
@@ -243,7 +292,11 @@ def room_messages_after(*, room_id: uuid.UUID | str, after_id: uuid.UUID | str |
         messages = messages_first(room_id=room_uuid, limit=count)
     else:
         messages = messages_after(room_id=room_uuid, after_id=after_id, limit=count).items
-    return [NewMessage.of(message) for message in messages]
+    events = []
+    for message in messages:
+        events.append(NewMessage.of(message, prev_id=after_id))
+        after_id = message.id
+    return events
 
 
 def users_connected(*, user_ids: list[str]) -> set[str]:

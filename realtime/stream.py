@@ -128,6 +128,15 @@ class RoomStream:
         """The seqs of `gap` that no announcement has brought (for the log)."""
         return [seq for seq in range(gap.due, gap.last + 1) if seq not in self.held]
 
+    def start_at(self, next_seq: int, last_message_id: str | None) -> None:
+        """Places a stream that has no order yet (new, or reset after a loss) at a room position
+        read before a socket subscribed: a message it missed since is then waited for (or read
+        back) like any other gap, instead of the first announcement heard setting the order and
+        an earlier one, announced late, reaching the socket after it."""
+        if self.next_seq is None and not self.held:
+            self.next_seq = self.first_seq = next_seq
+            self.last_message_id = last_message_id
+
     def reset(self) -> None:
         """Forgets the order: the next message accepted sets it again, and a wait or read of a gap
         under way comes to nothing. For when the stream's past no longer describes what comes
@@ -166,3 +175,95 @@ def _matches(rows: list[dict], held: dict[int, dict], gap: Gap) -> bool:
     if len(rows) != gap.count:
         return False  # fewer rows than seqs: a message gone since, or created_at out of seq order
     return all(held[seq].get("message_id") == rows[seq - gap.due]["message_id"] for seq in held if seq <= gap.last)
+
+
+class Admit(enum.Enum):
+    SEND = "send"  # the socket has not sent it and it comes in turn
+    SKIP = "skip"  # sent already on this socket (live or replayed), or older than what it sent
+    GAP = "gap"  # an earlier message of the room never reached this socket: it must resume
+
+
+@dataclass
+class _Sent:
+    # The newest seq sent on this socket, or (with `exact` False) a floor: the room's position
+    # when the socket subscribed, or before a replay cut short by the cap.
+    seq: int | None = None
+    # Whether `seq` is the last message this socket sent: the next one must then be seq + 1.
+    exact: bool = False
+    # The newest message this socket sent of the room (live or replayed).
+    message_id: str | None = None
+
+
+class SocketLedger:
+    """What one socket has sent of each room's messages, so that it sends each at most once and
+    never an older one after a newer one, however live announcements and a `resume` replay
+    interleave (a live copy of a replayed message, an announcement that arrives after a Redis
+    outage, a replay asked for after live messages went out, the echo of a resent message).
+
+    Rooms are keyed by group name. Live messages carry the room's `seq`; a replay knows the seq of
+    a room's newest message only when it read the room to its end (`replayed`), so the ids of the
+    messages most recently sent are kept as well (at most RECENT_IDS of them).
+    """
+
+    RECENT_IDS = 2000
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, _Sent] = {}
+        self.recent_ids: dict[str, None] = {}  # insertion-ordered: the oldest goes first
+
+    def start(self, group: str, seq: int) -> None:
+        """The room's position as the socket subscribes: older messages are not its to send."""
+        if group not in self.rooms:
+            self.rooms[group] = _Sent(seq=seq)
+
+    def forget(self, group: str) -> None:
+        """The socket left the room: if it joins again, it starts from wherever the room is then."""
+        self.rooms.pop(group, None)
+
+    def admit(self, group: str, message_id: str | None, seq: int | None) -> Admit:
+        """Whether to send the live announcement of message `message_id` (`seq` in its room)."""
+        sent = self.rooms.setdefault(group, _Sent())
+        if message_id is not None and message_id in self.recent_ids:
+            if seq is not None and sent.exact and sent.seq is not None and seq == sent.seq + 1:
+                sent.seq = seq  # sent already (as an echo): the count goes on from it
+            return Admit.SKIP
+        if seq is not None and sent.seq is not None:
+            if seq <= sent.seq:
+                return Admit.SKIP
+            if sent.exact and seq > sent.seq + 1:
+                return Admit.GAP
+        if seq is not None:
+            sent.seq, sent.exact = seq, True
+        if message_id is not None:
+            sent.message_id = message_id
+            self._remember(message_id)
+        return Admit.SEND
+
+    def echo(self, message_id: str) -> None:
+        """The socket answered a resend (same `client_msg_id`) with the stored message: its live
+        copy, still to come if the first send's announcement is late, is not sent after it."""
+        self._remember(message_id)
+
+    def newest_sent(self) -> dict[str, str]:
+        """group -> the newest message this socket sent of it (live or replayed)."""
+        return {group: sent.message_id for group, sent in self.rooms.items() if sent.message_id}
+
+    def replayed(self, group: str, message_ids: list[str], seq: int | None) -> None:
+        """A replay sent `message_ids` of the room, in order, up to the room's message `seq` when
+        it read the room to its end (None: cut short by the cap, the room's newest is unknown)."""
+        for message_id in message_ids:
+            self._remember(message_id)
+        sent = self.rooms.setdefault(group, _Sent())
+        if message_ids:
+            sent.message_id = message_ids[-1]
+        if seq is not None:
+            sent.seq, sent.exact = max(seq, sent.seq or seq), True
+        elif message_ids:
+            # Newer messages went out with no seq to place them by: the next live one starts the
+            # count again (the ids above catch live copies of what was replayed).
+            sent.exact = False
+
+    def _remember(self, message_id: str) -> None:
+        self.recent_ids[message_id] = None
+        if len(self.recent_ids) > self.RECENT_IDS:
+            del self.recent_ids[next(iter(self.recent_ids))]

@@ -1,5 +1,5 @@
 """The HTTP edge against a live `manage.py serve`: slow heads and bodies cut off, connections per
-address capped, oversize bodies refused while they arrive (chatapp.edge).
+address capped, oversize bodies refused while they arrive (realtime.transport.http).
 
 Clients here speak raw HTTP over sockets, since the point is what the server does with bytes
 before a whole request exists. Other client addresses come from 127.0.0.0/8 (all of it is

@@ -197,7 +197,8 @@ class TestSend:
             str(other_user.id),
             str(chat.id),
         )
-        assert listener.events() == [{"type": "new_message", "payload": body}]
+        # The event is the REST JSON plus the id of the room's message before it (none here).
+        assert listener.events() == [{"type": "new_message", "payload": {**body, "prev_id": None}}]
 
     def test_file_chip_shows_the_uploads_name_whatever_the_sender_calls_it(
         self, api_client_for, user, other_user, chat, make_upload, published_events, django_capture_on_commit_callbacks

@@ -135,12 +135,12 @@ class TestSendAndEdit:
         names = [make_user(f"member{n}").username for n in range(20)]
         for name in names:
             RoomMember.objects.create(room=chat, user_id=make_user(f"{name}x").id)
-        # membership, the names looked up, insert, room activity, mention rows, who to notify,
-        # the push job, and the savepoint pair of the service's atomic block inside the test
-        # transaction
-        with django_assert_max_num_queries(9):
+        # membership, the names looked up, insert, the message before it, room activity, mention
+        # rows, who to notify, the push job, and the savepoint pair of the service's atomic block
+        # inside the test transaction
+        with django_assert_max_num_queries(10):
             message_send(room_id=chat.id, sender=user, content="@bob")
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             message, _ = message_send(room_id=chat.id, sender=user, content=" ".join(f"@{n}x." for n in names))
         assert len(message.mentions) == 20
 

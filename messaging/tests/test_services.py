@@ -46,12 +46,12 @@ class TestSend:
         }
 
     def test_send_runs_a_bounded_number_of_queries(self, chat, other_user, django_assert_max_num_queries):
-        # membership, insert, room activity, who to notify, plus the savepoint pair of the
-        # service's atomic block inside the test transaction (and one more pair around the insert
-        # for an idempotency key)
-        with django_assert_max_num_queries(6):
+        # membership, insert, the room's message before it (the event's prev_id), room activity,
+        # who to notify, plus the savepoint pair of the service's atomic block inside the test
+        # transaction (and one more pair around the insert for an idempotency key)
+        with django_assert_max_num_queries(7):
             message_send(room_id=chat.id, sender=other_user, content="hi")
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             message_send(room_id=chat.id, sender=other_user, content="hi", client_msg_id="k1")
 
     def test_outsider_of_public_room_is_forbidden(self, chat, make_user):
@@ -151,7 +151,17 @@ class TestSend:
             callback()
         [event] = listener.events()
         assert event["type"] == "new_message"
-        assert event["payload"] == MessageSerializer(message).data
+        assert event["payload"] == {**MessageSerializer(message).data, "prev_id": None}
+
+    def test_each_new_message_names_the_rooms_message_before_it(
+        self, chat, other_user, published_events, django_capture_on_commit_callbacks
+    ):
+        listener = published_events(room_group(chat.id))
+        with django_capture_on_commit_callbacks(execute=True):
+            first, _ = message_send(room_id=chat.id, sender=other_user, content="one")
+        with django_capture_on_commit_callbacks(execute=True):
+            second, _ = message_send(room_id=chat.id, sender=other_user, content="two")
+        assert [event["payload"]["prev_id"] for event in listener.events()] == [None, str(first.id)]
 
     def test_nothing_is_published_when_the_transaction_rolls_back(
         self, chat, other_user, django_capture_on_commit_callbacks

@@ -92,13 +92,15 @@ async def ws_connect():
     """Opens authenticated (or raw) sockets; disconnects all of them after the test."""
     opened: list[WebsocketCommunicator] = []
 
-    async def connect(user=None, *, token: str | None = None, headers=None, origin: str | None = None, expect_ok=True):
+    async def connect(
+        user=None, *, token: str | None = None, headers=None, origin: str | None = None, expect_ok=True, query: str = ""
+    ):
         all_headers = list(headers or [])
         if origin is not None:
             all_headers.append((b"origin", origin.encode()))
         if user is not None or token is not None:
             all_headers.append((b"authorization", f"Bearer {token or token_issue(user)}".encode()))
-        communicator = WebsocketCommunicator(application, "/api/v1/ws", headers=all_headers)
+        communicator = WebsocketCommunicator(application, f"/api/v1/ws{query}", headers=all_headers)
         opened.append(communicator)
         connected, _ = await communicator.connect(timeout=5)
         client = Client(communicator)

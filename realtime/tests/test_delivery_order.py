@@ -20,6 +20,7 @@ from broadcast.layers import EVENTS_DROPPED
 from broadcast.publish import relay_message
 from messaging.event_types import NewMessage
 from messaging.models import Message
+from messaging.selectors import message_prev_id
 from messaging.services import message_send
 from realtime.event_types import Typing
 from realtime.hub import SEQUENCE_GAP_WAIT_SECONDS, get_hub
@@ -51,9 +52,11 @@ async def room_with_messages(ws_connect, count: int, sockets: int = 1) -> tuple[
     return room_id, owner, await store_unannounced(room_id, owner, count), clients
 
 
-async def announce(room_id: str, message: Message, seq: int) -> None:
-    """What `publish` sends for `message` after its commit (broadcast.publish)."""
-    event = await database_sync_to_async(NewMessage.of)(message)
+async def announce(room_id: str, message: Message, seq: int, *, prev: Message | None = None) -> None:
+    """What `publish` sends for `message` after its commit (broadcast.publish); `prev`, the room's
+    message before it, is read from the database unless given."""
+    prev_id = prev.id if prev else await database_sync_to_async(message_prev_id)(message)
+    event = await database_sync_to_async(NewMessage.of)(message, prev_id=prev_id)
     await get_channel_layer().group_send(room_group(room_id), relay_message(room_group(room_id), event, seq=seq))
 
 
@@ -150,8 +153,9 @@ async def test_live_events_during_resume_reach_the_socket_after_the_replay_and_o
     with _TableLock():
         await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
         await asyncio.sleep(0.2)  # the resume is now waiting in its query
-        await announce(room_id, messages[1], 2)  # live copies of messages the replay carries
-        await announce(room_id, messages[2], 3)
+        # Live copies of messages the replay carries (their prev_id known: the table is locked).
+        await announce(room_id, messages[1], 2, prev=messages[0])
+        await announce(room_id, messages[2], 3, prev=messages[1])
         typing = relay_message(room_group(room_id), Typing.of(room_id, owner))
         await get_channel_layer().group_send(room_group(room_id), typing)
         assert await client.receive_nothing(timeout=0.3), "nothing overtakes the replay"
@@ -186,3 +190,64 @@ async def test_a_room_joined_while_connected_is_ordered_from_its_first_message(w
     for seq in (3, 4, 2, 1):
         await announce(room_id, messages[seq - 1], seq)
     assert await contents_until_quiet(client) == ["m1", "m2", "m3", "m4"]
+
+
+async def test_a_socket_opened_to_resume_sends_no_live_message_before_its_replay(ws_connect):
+    """A live message reaching a fresh socket before its `resume` is processed used to go out
+    first, and then again in the replay (and a message the replay sends after it was older)."""
+    room_id, owner, messages = await room_with_owner_and_messages(3)
+    client = await ws_connect(owner, query="?resume=1")
+    await announce(room_id, messages[2], 3)  # late: announced after the socket subscribed
+    assert await client.receive_nothing(timeout=0.3), "held until the first frame says it resumes"
+    await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+    assert await contents_until_quiet(client) == ["m2", "m3"]
+
+
+async def test_a_socket_opened_to_resume_lets_live_messages_through_at_its_first_other_frame(ws_connect):
+    room_id, owner = await room_with_owner()
+    client = await ws_connect(owner, query="?resume=1")
+    [message] = await store_unannounced(room_id, owner, 1)
+    await announce(room_id, message, 1)
+    assert await client.receive_nothing(timeout=0.3)
+    await client.send("ping")
+    assert await contents_until_quiet(client) == ["m1"]
+
+
+async def test_an_announcement_older_than_what_the_socket_has_is_not_delivered(ws_connect):
+    """An announcement from before a Redis outage that lands after recovery: the socket that
+    connected since (and resumed the room from the database) never sends it after newer ones."""
+    room_id, owner, messages = await room_with_owner_and_messages(2)
+    client = await ws_connect(owner)  # subscribes with the room at seq 2: its hub starts there
+    await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+    assert await contents_until_quiet(client) == ["m2"]
+    await announce(room_id, messages[0], 1)  # from before the outage, heard only now
+    await announce(room_id, messages[1], 2)
+    assert await contents_until_quiet(client) == []
+
+
+async def test_a_resume_after_live_messages_never_sends_an_older_one_after_them(ws_connect):
+    room_id, owner, messages, [client] = await room_with_messages(ws_connect, 3)
+    await announce(room_id, messages[0], 1)
+    await announce(room_id, messages[1], 2)
+    await announce(room_id, messages[2], 3)
+    assert await contents_until_quiet(client) == ["m1", "m2", "m3"]
+    await client.send("resume", {"rooms": {room_id: str(messages[0].id)}})
+    resumed = await client.receive_type("resumed")
+    # Already sent on this socket: not again, and the room is listed for the client to page over
+    # REST what its own books may miss.
+    assert resumed["payload"] == {"rooms": [room_id], "truncated": [room_id]}
+    assert await contents_until_quiet(client) == []
+
+
+@database_sync_to_async
+def _owner_and_messages(count: int) -> tuple[str, User, list[Message]]:
+    owner = User.objects.create_user("owner", "owner@example.com", "secret123")
+    room_id = str(room_create(creator=owner, name="General").id)
+    with mock.patch("messaging.services.publish"):
+        messages = [message_send(room_id=room_id, sender=owner, content=f"m{i}")[0] for i in range(1, count + 1)]
+    return room_id, owner, messages
+
+
+async def room_with_owner_and_messages(count: int) -> tuple[str, User, list[Message]]:
+    """A room whose `count` messages are committed (unannounced) before anyone connects."""
+    return await _owner_and_messages(count)

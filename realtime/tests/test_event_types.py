@@ -103,7 +103,10 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
                 "payload": {"room": RoomDetailSerializer(detail).data, "sender": _public_user(user)},
             },
         ),
-        "NewMessage": (NewMessage.of(message), {"type": "new_message", "payload": _message_json(message)}),
+        "NewMessage": (
+            NewMessage.of(message, prev_id=None),
+            {"type": "new_message", "payload": {**_message_json(message), "prev_id": None}},
+        ),
         "EditMessage": (EditMessage.of(message), {"type": "edit_message", "payload": _message_json(message)}),
         "DeleteMessage": (
             DeleteMessage.of(message),

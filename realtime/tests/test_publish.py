@@ -89,8 +89,8 @@ async def test_a_message_sent_over_the_socket_is_built_and_encoded_once(ws_conne
     built: list[NewMessage] = []
     of = NewMessage.of.__func__
 
-    def counting_of(cls, message) -> NewMessage:
-        built.append(of(cls, message))
+    def counting_of(cls, message, **fields) -> NewMessage:
+        built.append(of(cls, message, **fields))
         return built[-1]
 
     monkeypatch.setattr(NewMessage, "of", classmethod(counting_of))

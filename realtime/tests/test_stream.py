@@ -1,6 +1,6 @@
 """The order of one room's messages, decided without sockets, timers or a database."""
 
-from realtime.stream import RoomStream, Verdict
+from realtime.stream import Admit, RoomStream, SocketLedger, Verdict
 
 
 def announced(seq: int) -> dict:
@@ -117,3 +117,84 @@ def test_too_few_rows_or_none_at_all_do_not_fill_a_gap():
         gap = stream.gap_to_fill(stream.accept(3, announced(3)).wait)
         assert gap is not None
         assert not stream.gap_filled(gap, rows).filled
+
+
+# --- one socket: each message at most once, never an older one after a newer one ----------------
+
+
+def test_a_socket_sends_a_rooms_messages_after_its_start_once_each():
+    ledger = SocketLedger()
+    ledger.start("room", 3)  # the room's position as the socket subscribed
+    assert ledger.admit("room", "id-2", 2) is Admit.SKIP, "committed before the socket subscribed"
+    assert ledger.admit("room", "id-4", 4) is Admit.SEND
+    assert ledger.admit("room", "id-4", 4) is Admit.SKIP, "a repeated announcement"
+    assert ledger.admit("room", "id-5", 5) is Admit.SEND
+    assert ledger.newest_sent() == {"room": "id-5"}
+
+
+def test_an_announcement_from_before_an_outage_is_not_sent_after_newer_ones():
+    ledger = SocketLedger()
+    ledger.start("room", 0)
+    for seq in (1, 2, 3):
+        assert ledger.admit("room", f"id-{seq}", seq) is Admit.SEND
+    assert ledger.admit("room", "id-2", 2) is Admit.SKIP
+
+
+def test_a_message_missing_before_the_next_one_makes_the_socket_resume():
+    ledger = SocketLedger()
+    ledger.start("room", 0)
+    assert ledger.admit("room", "id-1", 1) is Admit.SEND
+    assert ledger.admit("room", "id-3", 3) is Admit.GAP
+    # Before the socket sent anything the start is only a floor: the hub's stream may have
+    # passed it (messages delivered to others just before this socket subscribed).
+    fresh = SocketLedger()
+    fresh.start("room", 0)
+    assert fresh.admit("room", "id-3", 3) is Admit.SEND
+
+
+def test_live_copies_of_replayed_messages_are_not_sent_again():
+    ledger = SocketLedger()
+    ledger.start("room", 1)
+    ledger.replayed("room", ["id-2", "id-3"], None)
+    ledger.replayed("room", [], 3)  # read to the room's newest, whose seq was 3
+    assert ledger.admit("room", "id-2", 2) is Admit.SKIP
+    assert ledger.admit("room", "id-3", 3) is Admit.SKIP
+    assert ledger.admit("room", "id-4", 4) is Admit.SEND
+    assert ledger.admit("room", "id-6", 6) is Admit.GAP
+
+
+def test_a_replay_cut_short_lets_the_next_live_message_start_the_count_again():
+    ledger = SocketLedger()
+    ledger.start("room", 900)
+    assert ledger.admit("room", "id-901", 901) is Admit.SEND
+    ledger.replayed("room", ["id-902", "id-903"], None)  # the cap cut it: the room's newest is unknown
+    assert ledger.admit("room", "id-903", 903) is Admit.SKIP, "replayed"
+    assert ledger.admit("room", "id-950", 950) is Admit.SEND, "the client fetches 904-949 over REST"
+    assert ledger.newest_sent() == {"room": "id-950"}
+
+
+def test_a_room_left_and_joined_again_starts_afresh():
+    ledger = SocketLedger()
+    ledger.start("room", 0)
+    assert ledger.admit("room", "id-1", 1) is Admit.SEND
+    ledger.forget("room")
+    assert ledger.admit("room", "id-7", 7) is Admit.SEND
+
+
+def test_a_stream_without_an_order_starts_at_a_subscribers_position():
+    stream = RoomStream()
+    stream.start_at(5, "id-4")
+    assert stream.accept(6, announced(6)).verdict is Verdict.HOLD, "5 is due: the room's position says so"
+    released = stream.accept(5, announced(5))
+    assert texts(released.events) == ["m5", "m6"]
+    stream.start_at(1, None)  # a stream in order already keeps its place
+    assert stream.next_seq == 7
+
+
+def test_the_live_copy_of_a_message_echoed_to_a_resend_is_not_sent_after_the_echo():
+    ledger = SocketLedger()
+    ledger.start("room", 0)
+    assert ledger.admit("room", "id-1", 1) is Admit.SEND
+    ledger.echo("id-2")  # the client resent 2 before its announcement reached this socket
+    assert ledger.admit("room", "id-2", 2) is Admit.SKIP
+    assert ledger.admit("room", "id-3", 3) is Admit.SEND, "the count went on past the echoed one"

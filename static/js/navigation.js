@@ -46,6 +46,8 @@ export function setupNavigation({ store, messages, composer }) {
     const room = store.rooms.get(roomId);
     if (room && page.partner_read_at) room.partner_read_at = page.partner_read_at;
     for (const m of page.data || []) store.applyMessage(m);
+    // The room's newest messages (newest first), without a gap between them.
+    store.cursors.run(roomId, (page.data || []).map((m) => m.id).reverse());
     conv.loaded = true;
     conv.hasMore = (page.data || []).length >= PAGE_SIZE;
   }
@@ -57,6 +59,7 @@ export function setupNavigation({ store, messages, composer }) {
         const page = await api.messages(roomId, { after: cursor, limit: 100 });
         const items = page.data || [];
         for (const m of items) store.applyMessage(m, { live: true });
+        store.cursors.run(roomId, [cursor, ...items.map((m) => m.id)]);
         cursor = page.has_more && items.length ? items[items.length - 1].id : null;
       }
       if (roomId === store.activeRoomId) markReadSoon();

@@ -12,6 +12,7 @@ export function followSocket({ socket, store, outbox, nav, applyDeleted }) {
     new_message(m) {
       const known = store.rooms.has(m.room_id);
       store.applyMessage(m, { live: true });
+      store.cursors.message(m.room_id, m.id, m.prev_id);
       if (!known) nav.refreshRooms();
       if (m.sender_id !== store.me.id) store.setTyping(m.room_id, m.sender_id, "", false);
       if (m.room_id === store.activeRoomId && m.sender_id !== store.me.id) nav.markReadSoon();
@@ -64,10 +65,13 @@ export function followSocket({ socket, store, outbox, nav, applyDeleted }) {
     profile_updated(user) {
       store.applyProfile(user);
     },
-    resumed({ truncated = [] }) {
-      // More than the replay limit missed in a room: page the rest over REST, from where it stopped.
+    resumed({ rooms = [], truncated = [] }) {
+      // A room replayed to its newest is held without a gap up to its newest message.
+      for (const roomId of rooms)
+        if (!truncated.includes(roomId)) store.cursors.caughtUp(roomId, store.conversations.get(roomId)?.newestId);
+      // More than the replay limit missed in a room: page the rest over REST, from the cursor.
       for (const roomId of truncated) {
-        const after = store.conversations.get(roomId)?.newestId;
+        const after = store.cursors.get(roomId);
         if (after) nav.catchUp(roomId, after);
       }
       nav.refreshRooms();

@@ -44,7 +44,10 @@ export class ChatSocket extends EventTarget {
     this.getToken = getToken;
     this.resumePoints = resumePoints;
     this.usedToken = null;
-    this.url = url || `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/api/v1/ws`;
+    // ?resume=1: the server holds live messages until our `resume` (sent first thing) is replayed,
+    // so none arrives ahead of older ones it replays.
+    this.url =
+      url || `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/api/v1/ws?resume=1`;
     this.onUnauthorized = onUnauthorized;
     this.ws = null;
     this.attempt = 0;

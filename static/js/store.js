@@ -2,6 +2,7 @@
 // and the members' read marks. Views subscribe to changes; nothing here touches the DOM.
 
 import { Conversation } from "./conversation.js";
+import { ResumeCursors } from "./cursor.js";
 
 export { Conversation, compareMessages, timeKey } from "./conversation.js";
 export const EDIT_WINDOW_MS = 3 * 60 * 1000;
@@ -16,6 +17,7 @@ export class Store extends EventTarget {
     this.presence = new Map(); // userId -> bool
     this.typing = new Map(); // roomId -> Map(userId -> {username, until})
     this.activeRoomId = null;
+    this.cursors = new ResumeCursors(); // where `resume` starts in each room
   }
 
   emit(type, detail = {}) {
@@ -37,6 +39,7 @@ export class Store extends EventTarget {
       if (room.unread_count && counted) room.unreadIds = counted;
       if (room.type === "direct" && others.has(room.id)) room.other_user = others.get(room.id);
       this.rooms.set(room.id, room);
+      this.cursors.seed(room.id, room.last_message?.id);
       if (room.other_user) this.presence.set(room.other_user.id, Boolean(room.other_user.is_online));
     }
     for (const dm of dms) {
@@ -63,6 +66,7 @@ export class Store extends EventTarget {
 
   removeRoom(roomId) {
     this.rooms.delete(roomId);
+    this.cursors.forget(roomId);
     this.conversations.delete(roomId);
     this.members.delete(roomId);
     this.emit("rooms");
@@ -230,13 +234,12 @@ export class Store extends EventTarget {
     return names;
   }
 
-  /** {room_id: last_message_id or null} for every room: what `resume` needs. */
+  /** {room_id: last_message_id or null} for every room: what `resume` needs. Each room's
+   * cursor (static/js/cursor.js), never merely the newest message shown: that one may lie past
+   * messages this client never received. */
   resumePoints() {
     const points = {};
-    for (const room of this.rooms.values()) {
-      const conv = this.conversations.get(room.id);
-      points[room.id] = conv?.newestId || room.last_message?.id || null;
-    }
+    for (const room of this.rooms.values()) points[room.id] = this.cursors.get(room.id) || null;
     return points;
   }
 }

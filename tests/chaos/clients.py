@@ -59,6 +59,10 @@ class ChatClient:
 
     async def _session(self) -> None:
         url = self.urls[self.server_index]
+        if self.books.connects:
+            # It will resume: the server holds live messages until the replay is out, so a socket
+            # never sends one ahead of older ones it replays (docs/websocket.md).
+            url += "?resume=1"
         self.socket = await websockets.connect(
             url, additional_headers={"Authorization": f"Bearer {self.token}"}, open_timeout=10, max_queue=None
         )

@@ -72,14 +72,10 @@ async def test_redis_restart_loses_no_acknowledged_message(chaos_servers, privat
         assert figures["lost_acknowledged_deliveries"] == 0, figures
         assert figures["duplicates"] == 0, figures
         assert figures["messages_acknowledged"] > 0, figures
-        # The message in flight when Redis died must not arrive after later ones. It still does
-        # in some runs (the same one message each time, for some clients): its publish, retried by
-        # the Redis client, lands after recovery and is delivered live past messages the reconnected
-        # sockets already have. That is the open "resume that cannot duplicate or lose" work
-        # (docs/reliability.md); until it is fixed the run reports it as XFAIL with its figures
-        # instead of failing CI at random, while loss and duplication above stay hard failures.
-        if figures["out_of_order"]:
-            pytest.xfail(f"known: a message published during the outage arrived after later ones: {figures}")
+        # The message in flight when Redis died, announced late by the Redis client's retry, used
+        # to reach reconnected sockets after later ones: a socket now never sends a room's message
+        # older than one it already has (realtime.stream.SocketLedger).
+        assert figures["out_of_order"] == 0, figures
     finally:
         stop.set()
         sending.clear()

@@ -107,3 +107,12 @@ test("a page of older history is applied quietly: the loader renders it once", (
   assert.equal(events, 0);
   assert.equal(store.conversation("r1").items.length, 5);
 });
+
+test("resume points are the rooms' cursors, not the newest message shown", () => {
+  store.setRooms([{ id: "r1", type: "public", name: "r1", unread_count: 0, last_message: { id: "m1" } }]);
+  store.applyMessage(msg("m5"), { live: true });
+  store.cursors.message("r1", "m5", "m4"); // live, past a gap: m2..m4 never came
+  assert.deepEqual(store.resumePoints(), { r1: "m1" });
+  store.cursors.message("r1", "m2", "m1");
+  assert.deepEqual(store.resumePoints(), { r1: "m2" });
+});

@@ -92,9 +92,9 @@ class Command(BaseCommand):
         from twisted.internet import reactor, task
 
         from chatapp.asgi import application
-        from chatapp.edge import EdgeServer
         from realtime import hub, transport
         from realtime.consumers import MAX_FRAME_BYTES
+        from realtime.transport.http import EdgeServer
 
         class ChatServer(transport.ExposesWebSockets, EdgeServer):
             pass
@@ -109,7 +109,7 @@ class Command(BaseCommand):
             websocket_max_frame_size=MAX_FRAME_BYTES,
             application_close_timeout=10,
             verbosity=0,
-            # Slow and oversize requests are cut off as they arrive (chatapp.edge).
+            # Slow and oversize requests are cut off as they arrive (realtime.transport.http).
             head_timeout=settings.HTTP_HEAD_TIMEOUT_SECONDS,
             body_timeout=settings.HTTP_BODY_TIMEOUT_SECONDS,
             max_connections_per_ip=settings.HTTP_MAX_CONNECTIONS_PER_IP,

@@ -1,5 +1,6 @@
-"""The WebSocket transport under daphne: the one module that knows daphne's, autobahn's and
-Twisted's WebSocket internals.
+"""The server's transport under daphne: this package is the one place that knows daphne's,
+autobahn's and Twisted's internals — WebSockets here, the HTTP edge (request deadlines, the
+per-address connection cap, bodies refused as they arrive) in `realtime.transport.http`.
 
 What the hub, the consumers and `manage.py serve` need from a socket is here, behind small
 functions: the socket's protocol handle (put in the scope by the server), whether it is open,

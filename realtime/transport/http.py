@@ -9,9 +9,9 @@ client trickling one header line every few seconds holds its connection, and a f
 for as long as it likes. These limits therefore live in Twisted's HTTP channel, the one place
 that sees the bytes as they arrive.
 
-This is the one module that touches daphne's and Twisted's HTTP internals; the attributes it
-relies on are named in chatapp/tests/test_edge_contract.py, which fails when an upgrade changes
-them. Import it after `daphne.server`, which installs Twisted's asyncio reactor.
+With the WebSocket side in `realtime.transport`, this is where daphne's and Twisted's HTTP
+internals are touched; the attributes it relies on are named in
+realtime/tests/test_http_transport_contract.py, which fails when an upgrade changes them. Import it after `daphne.server`, which installs Twisted's asyncio reactor.
 """
 
 import json

@@ -1,7 +1,7 @@
-"""What chatapp.edge relies on in daphne and Twisted beyond their public API.
+"""What realtime.transport.http relies on in daphne and Twisted beyond their public API.
 
 When an upgrade renames or drops one of these, this fails and names it, instead of the edge
-silently no longer enforcing its deadlines, connection cap or body limits. (chatapp.edge itself
+silently no longer enforcing its deadlines, connection cap or body limits. (realtime.transport.http itself
 is not imported: it imports daphne.server, which installs Twisted's reactor.)
 """
 
