@@ -4,7 +4,7 @@ from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin import staff_login
-from chatapp import health
+from chatapp import health, webapp
 from uploads.views import media_serve
 
 api_v1 = [
@@ -30,5 +30,14 @@ urlpatterns = [
     # The web client: two server-rendered pages; everything else is static/js talking to the API.
     path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
     path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    # A message's own address (push notifications link to it): the workspace, opened at that message.
+    path(
+        "rooms/<uuid:room_id>/messages/<uuid:message_id>",
+        TemplateView.as_view(template_name="chat/app.html"),
+        name="app-message",
+    ),
+    # The installable app: its service worker and manifest, at the root (see chatapp/webapp.py).
+    path("sw.js", webapp.service_worker, name="service-worker"),
+    path("manifest.webmanifest", webapp.manifest, name="manifest"),
     path("static/index.html", RedirectView.as_view(url="/", permanent=False)),
 ]

@@ -107,6 +107,12 @@ export const api = {
   editMessage: (messageId, content) => request("PATCH", `/messages/${id(messageId)}`, { content }),
   deleteMessage: (messageId) => request("DELETE", `/messages/${id(messageId)}`),
 
+  setNotifyLevel: (roomId, level) => request("PATCH", `/rooms/${id(roomId)}/notifications`, { level }),
+
+  pushKey: () => request("GET", "/push/key"),
+  addPushSubscription: (subscription) => request("POST", "/push/subscriptions", subscription),
+  removePushSubscription: (endpoint) => request("DELETE", "/push/subscriptions", { endpoint }),
+
   dms: () => request("GET", "/dm"),
   openDm: (recipientId) => request("POST", "/dm", { recipient_id: recipientId }),
 };

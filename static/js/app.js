@@ -2,16 +2,20 @@
 import { api } from "./api.js";
 import { clearToken, getToken, goToLogin, tokenRefused } from "./auth.js";
 import { toast } from "./dom.js";
+import { followMentions } from "./mention-alerts.js";
 import { setupNavigation } from "./navigation.js";
 import { Outbox } from "./outbox.js";
+import { registerServiceWorker, resyncPush, turnPushOff } from "./push.js";
 import { ChatSocket } from "./socket.js";
 import { followSocket } from "./socket-events.js";
+import { unlockSound } from "./sound.js";
 import { Store } from "./store.js";
 import { applyTheme } from "./theme.js";
 import { setupChrome } from "./views/chrome.js";
 import { Composer } from "./views/composer.js";
 import { confirmDialog, openImage, setupMembers } from "./views/dialogs.js";
 import { renderHeader, renderMe, renderTyping } from "./views/header.js";
+import { MentionPicker } from "./views/mention-picker.js";
 import { MessageList } from "./views/messages.js";
 
 const store = new Store();
@@ -33,6 +37,7 @@ const messages = new MessageList({
   onOpenImage: openImage,
 });
 const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping, onEditLast: editLastMessage });
+new MentionPicker({ store });
 const members = setupMembers({ store, currentRoom: () => store.rooms.get(store.activeRoomId) });
 const nav = setupNavigation({ store, messages, composer });
 
@@ -103,6 +108,7 @@ function applyDeleted(roomId, id) {
 
 // ---- socket events -----------------------------------------------------------------------------
 followSocket({ socket, store, outbox, nav, applyDeleted });
+followMentions({ socket, store });
 
 // ---- store -> views ----------------------------------------------------------------------------
 store.addEventListener("rooms", nav.renderRooms);
@@ -130,6 +136,8 @@ store.addEventListener("profile", (e) => {
 
 async function logout() {
   socket.stop();
+  // This browser stops receiving the account's notifications (the server drops them with the token too).
+  await turnPushOff().catch(() => {});
   try {
     await api.logout();
   } catch {
@@ -153,8 +161,26 @@ async function boot() {
   document.body.classList.remove("is-booting");
   await nav.refreshRooms();
   socket.connect();
-  const wanted = new URLSearchParams(location.hash.slice(1)).get("room");
-  if (wanted && store.rooms.has(wanted)) nav.openRoom(wanted);
+  // A message's address (/rooms/<id>/messages/<id>, where notifications link) or #room=<id>.
+  const link = /^\/rooms\/([\w-]+)\/messages\/([\w-]+)$/.exec(location.pathname);
+  const wanted = new URLSearchParams(location.hash.slice(1));
+  if (link) history.replaceState(null, "", "/");
+  const roomId = link?.[1] || wanted.get("room");
+  if (link || store.rooms.has(roomId)) openAt(roomId, link?.[2] || wanted.get("message"));
+  unlockSound();
+  // The installable app's worker (no permission asked: that is the settings button's job).
+  if (await registerServiceWorker()) {
+    navigator.serviceWorker.addEventListener("message", (e) => {
+      if (e.data?.type === "open-room" && e.data.room_id) openAt(e.data.room_id, e.data.message_id);
+    });
+    resyncPush();
+  }
+}
+
+/** A room opened at one message (a notification's link), or at its unread / newest ones. */
+async function openAt(roomId, messageId) {
+  await nav.openRoom(roomId, { refresh: !store.rooms.has(roomId) });
+  if (messageId && store.activeRoomId === roomId) messages.jumpTo(messageId);
 }
 
 // For the browser tests (drop the socket as a network failure would) and for debugging.

@@ -3,10 +3,12 @@
 // and telling the server what has been read.
 import { ApiError, api } from "./api.js";
 import { $, toast } from "./dom.js";
+import { firstUnreadId } from "./unread.js";
 import { renderHeader, renderTitle, renderTyping } from "./views/header.js";
 import { renderSidebar } from "./views/sidebar.js";
 
 const PAGE_SIZE = 30;
+const MAX_PAGE_SIZE = 100; // the server's largest page
 
 /** `messages` and `composer` are the open conversation's views; the functions returned need no `this`. */
 export function setupNavigation({ store, messages, composer }) {
@@ -40,16 +42,16 @@ export function setupNavigation({ store, messages, composer }) {
     return null;
   }
 
-  async function loadFirstPage(roomId) {
+  async function loadFirstPage(roomId, limit = PAGE_SIZE) {
     const conv = store.conversation(roomId);
-    const page = await api.messages(roomId, { limit: PAGE_SIZE });
+    const page = await api.messages(roomId, { limit });
     const room = store.rooms.get(roomId);
     if (room && page.partner_read_at) room.partner_read_at = page.partner_read_at;
     for (const m of page.data || []) store.applyMessage(m);
     // The room's newest messages (newest first), without a gap between them.
     store.cursors.run(roomId, (page.data || []).map((m) => m.id).reverse());
     conv.loaded = true;
-    conv.hasMore = (page.data || []).length >= PAGE_SIZE;
+    conv.hasMore = (page.data || []).length >= limit;
   }
 
   /** Newer messages than `after`, page by page (oldest first), until there are no more. */
@@ -90,6 +92,8 @@ export function setupNavigation({ store, messages, composer }) {
     if (refresh || !store.rooms.has(roomId)) await refreshRooms();
     const room = store.rooms.get(roomId);
     if (!room) return toast("Conversation not found", "error");
+    // Before reading clears it: how many messages the "New messages" divider goes above.
+    const unreadAtOpen = room.unread_count || 0;
     store.activeRoomId = roomId;
     history.replaceState(null, "", `#room=${roomId}`);
     $("#welcome").hidden = true;
@@ -104,13 +108,14 @@ export function setupNavigation({ store, messages, composer }) {
     try {
       const [detail] = await Promise.all([
         api.room(roomId).catch(() => null),
-        conv.loaded ? null : loadFirstPage(roomId),
+        conv.loaded ? null : loadFirstPage(roomId, Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, unreadAtOpen + 5))),
       ]);
       if (detail) store.upsertRoom(detail);
     } catch (error) {
       if (error instanceof ApiError) toast(error.message, "error");
     }
     if (store.activeRoomId !== roomId) return;
+    messages.setDivider(firstUnreadId(conv.items, unreadAtOpen, store.me.id));
     messages.render("initial");
     renderHeader(store);
     markReadSoon();

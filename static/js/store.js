@@ -121,6 +121,8 @@ export class Store extends EventTarget {
   clearUnread(room) {
     room.unread_count = 0;
     room.unreadIds?.clear();
+    room.mention_count = 0;
+    room.mentionIds?.clear();
   }
 
   /**

@@ -4,6 +4,7 @@ The live server is a separate process, so pytest-django's test database is of no
 session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daphne on a free port.
 """
 
+import base64
 import json
 import os
 import re
@@ -23,6 +24,9 @@ import pytest
 
 from realtime.tests.live_servers import free_port
 
+# Push endpoints the live server accepts over plain HTTP (nothing listens there: the browser tests
+# check the client's side; notifications/tests send real pushes to a real test push service).
+PUSH_ORIGIN = "http://127.0.0.1:9"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,6 +50,20 @@ def _fast_hashing_and_clean_cache():
     yield
 
 
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _vapid_keys() -> tuple[str, str]:
+    """A fresh VAPID pair for the live server (base64url: the raw private key, the public point)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64url(key.private_numbers().private_value.to_bytes(32, "big")), b64url(public)
+
+
 def _e2e_database_url() -> str:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/chatapp"
     parts = urlsplit(base)
@@ -63,6 +81,7 @@ def _e2e_database_url() -> str:
 def chat_server() -> Iterator[str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    vapid_private, vapid_public = _vapid_keys()
     env = {
         **os.environ,
         "DATABASE_URL": _e2e_database_url(),
@@ -83,6 +102,10 @@ def chat_server() -> Iterator[str]:
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
+        "VAPID_PRIVATE_KEY": vapid_private,
+        "VAPID_PUBLIC_KEY": vapid_public,
+        "VAPID_SUBJECT": "mailto:e2e@example.com",
+        "PUSH_ENDPOINT_ALLOWLIST": PUSH_ORIGIN,
         "VAR_DIR": str(ROOT / "var" / "e2e"),
         "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
     }
@@ -182,7 +205,8 @@ def api(chat_server) -> Api:
 
 @pytest.fixture
 def new_page(browser, chat_server):
-    """new_page(user=None, width=1280, height=800) -> a page in its own context (its own storage).
+    """new_page(user=None, width=1280, height=800, init_script=None) -> a page in its own context
+    (its own storage).
 
     Each page records console messages in `page.console_lines` and uncaught errors in
     `page.page_errors`; with a user, the page opens the workspace already signed in.
@@ -196,12 +220,15 @@ def new_page(browser, chat_server):
         height: int = 800,
         color_scheme: str = "light",
         install_clock: bool = False,
+        init_script: str | None = None,
     ):
         context = browser.new_context(
             base_url=chat_server, viewport={"width": width, "height": height}, color_scheme=color_scheme
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
+        if init_script:  # runs before the app's own scripts, in every page of the context
+            context.add_init_script(init_script)
         if user:
             # Once per tab, not on every navigation: a logout must stay a logout.
             context.add_init_script(

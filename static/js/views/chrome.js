@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { $, toast } from "../dom.js";
 import { confirmDialog, setupBrowse, setupCreateRoom } from "./dialogs.js";
+import { setupNotifyMenu } from "./notify-menu.js";
 import { setupSettings } from "./settings.js";
 import { setupUserSearch } from "./sidebar.js";
 
@@ -30,6 +31,7 @@ export function setupChrome({ store, socket, members, nav, onLogout }) {
     }
   });
   $("#act-add-member").addEventListener("click", () => members.open(true));
+  setupNotifyMenu({ store, socket });
   $("#act-leave").addEventListener("click", async () => {
     const room = store.rooms.get(store.activeRoomId);
     if (!room || !(await confirmDialog(`Leave ${room.name}?`, "You can join again later if it is public.", "Leave")))

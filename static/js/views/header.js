@@ -3,6 +3,8 @@
 import { $, fillAvatar, h } from "../dom.js";
 import { typingText } from "../store.js";
 import { lastSeenText } from "../time.js";
+import { mentionTotal, titleText } from "../unread.js";
+import { renderNotifyButton } from "./notify-menu.js";
 
 /** My own avatar, name and status at the top of the sidebar. */
 export function renderMe(store) {
@@ -12,10 +14,18 @@ export function renderMe(store) {
   $("#me-status").textContent = me.status || "";
 }
 
-/** The tab title, with the unread count in front. */
+/** The tab title with the unread count in front; the favicon's dot while a mention is unread. */
 export function renderTitle(store) {
   const total = store.totalUnread();
-  document.title = total ? `(${total}) ChatApp` : "ChatApp";
+  document.title = titleText(total);
+  const favicon = document.getElementById("favicon");
+  const dot = mentionTotal(store.rooms.values()) > 0;
+  if (favicon && favicon.dataset.dot !== String(dot)) {
+    favicon.dataset.dot = String(dot);
+    favicon.href = dot ? favicon.dataset.mention : favicon.dataset.plain;
+  }
+  // The installed app's icon shows the same total (where the platform has badges).
+  if ("setAppBadge" in navigator) (total ? navigator.setAppBadge(total) : navigator.clearAppBadge()).catch(() => {});
 }
 
 /** The open conversation's title, avatar, who is here, and the room actions I may use. */
@@ -59,6 +69,7 @@ export function renderHeader(store) {
   $("#act-delete").hidden = isDm || !isAdmin;
   $("#btn-room-menu").hidden = isDm;
   $("#btn-members").hidden = isDm;
+  renderNotifyButton(store);
 }
 
 /** The "… is typing" line under the open conversation. */

@@ -1,14 +1,19 @@
 // One message as a list item: sender, reply quote, text or attachment, time and tick, and the
 // actions (reply, edit, delete, retry) the list passes in. User text is only ever inserted as text.
-import { avatar, formatBytes, h, icon, linkify, safeUrl, toast } from "../dom.js";
+import { avatar, formatBytes, h, icon, safeUrl, toast } from "../dom.js";
 import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { clock } from "../time.js";
+import { messageText } from "./message-text.js";
 
 /**
  * `handlers`: onJumpTo(id), onReply(message), onStartEdit(id), onSaveEdit(message, content),
  * onCancelEdit(), onDelete(message), onRetry(message), onOpenImage(url, name).
  */
-export function renderMessage(message, { mine, grouped, isDm, tick, canModify, editing, highlighted }, handlers) {
+export function renderMessage(
+  message,
+  { mine, grouped, isDm, tick, canModify, editing, highlighted, meId, mentionsMe },
+  handlers,
+) {
   if (message.type === "system") {
     return h("li", { class: "msg-system", id: `msg-${message.id}` }, message.content);
   }
@@ -21,6 +26,7 @@ export function renderMessage(message, { mine, grouped, isDm, tick, canModify, e
       message.pending && "is-pending",
       message.failed && "is-failed",
       highlighted && "is-highlighted",
+      mentionsMe && "mentions-me",
     ]
       .filter(Boolean)
       .join(" "),
@@ -64,7 +70,7 @@ export function renderMessage(message, { mine, grouped, isDm, tick, canModify, e
     if (attachment) bubble.append(attachment);
     const text = message.content || "";
     if (text && !(message.type !== "text" && text === message.file_name)) {
-      bubble.append(h("p", { class: "msg-text", dir: "auto" }, linkify(text)));
+      bubble.append(h("p", { class: "msg-text", dir: "auto" }, messageText(message, meId)));
     }
   }
 

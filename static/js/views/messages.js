@@ -2,6 +2,7 @@
 // edited or was jumped to, and the edit/delete actions that exist only while the server's rule allows
 // them. Each message is drawn by message.js; scrolling is scroll.js's.
 import { $, h } from "../dom.js";
+import { mentionsMe } from "../mentions.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { dayKey, dayLabel } from "../time.js";
 import { renderMessage } from "./message.js";
@@ -36,6 +37,12 @@ export class MessageList {
     this.editingId = null;
     this.highlightId = null; // the original a reply quote jumped to, flashed for a moment
     this.highlightTimer = null;
+    this.dividerId = null; // the first message unread when the room was opened: "New messages" above it
+    this.divider = h(
+      "li",
+      { class: "unread-sep", id: "unread-divider", role: "separator" },
+      h("span", {}, "New messages"),
+    );
     this.expiryTimer = null;
     this.scroll = new ScrollKeeper({
       scroller: this.scroller,
@@ -51,6 +58,7 @@ export class MessageList {
     this.cache.clear();
     this.editingId = null;
     this.highlightId = null;
+    this.dividerId = null;
     clearTimeout(this.highlightTimer);
     this.list.replaceChildren();
     this.scroll.reset();
@@ -77,7 +85,10 @@ export class MessageList {
         nodes.push(h("li", { class: "day-sep", role: "separator" }, h("span", {}, dayLabel(message.created_at, now))));
         prev = null;
       }
+      const divider = message.id === this.dividerId;
+      if (divider) nodes.push(this.divider);
       const grouped =
+        !divider &&
         prev &&
         prev.sender_id === message.sender_id &&
         prev.type !== "system" &&
@@ -111,7 +122,18 @@ export class MessageList {
       if (!entry || entry.key !== key) {
         const editing = this.editingId === message.id;
         const highlighted = this.highlightId === message.id;
-        const view = { mine, grouped, isDm, tick, canModify, editing, highlighted };
+        const meId = this.store.me?.id;
+        const view = {
+          mine,
+          grouped,
+          isDm,
+          tick,
+          canModify,
+          editing,
+          highlighted,
+          meId,
+          mentionsMe: mentionsMe(message, meId),
+        };
         entry = { key, el: renderMessage(message, view, this.handlers) };
         this.cache.set(message.id, entry);
       }
@@ -127,7 +149,8 @@ export class MessageList {
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
 
-    if (mode === "initial") this.scroll.scrollToBottom();
+    if (mode === "initial" && this.divider.isConnected) this.scroll.scrollToTop(this.divider);
+    else if (mode === "initial") this.scroll.scrollToBottom();
     else if (mode === "prepend") this.scroll.restore(anchor);
     else if (mode === "append") {
       // Only for a message that arrived at the bottom (the caller says so): older pages never.
@@ -139,6 +162,11 @@ export class MessageList {
     clearTimeout(this.expiryTimer);
     if (nextExpiry !== Infinity)
       this.expiryTimer = setTimeout(() => this.render(), Math.max(0, nextExpiry - Date.now()) + 50);
+  }
+
+  /** Until the room is left: "New messages" above message `id` (null: none). */
+  setDivider(id) {
+    this.dividerId = id;
   }
 
   startEdit(id) {

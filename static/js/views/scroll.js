@@ -42,6 +42,14 @@ export class ScrollKeeper {
     this.jump.hidden = true;
   }
 
+  /** `el` at the top of the view (the "New messages" divider); following the bottom only if it shows. */
+  scrollToTop(el) {
+    const margin = 8;
+    this.scroller.scrollTop += el.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top - margin;
+    this.pinned = this.isNearBottom();
+    this.jump.hidden = true;
+  }
+
   /** The first message still showing at the top of the view, and how far down it sits. */
   anchor() {
     const top = this.scroller.getBoundingClientRect().top;

@@ -1,12 +1,17 @@
-// Settings modal: Profile (avatar, username, status), Appearance (theme, background), Security.
+// Settings modal: Profile (avatar, username, status), Appearance (theme, background), Security,
+// Notifications (notify-settings.js).
 import { api, upload } from "../api.js";
 import { $, clearErrors, fillAvatar, showFieldErrors, toast } from "../dom.js";
 import { getPrefs, setBackground, setTheme } from "../theme.js";
+import { setupNotificationSettings } from "./notify-settings.js";
 import { setupTabs } from "./tabs.js";
 
 export function setupSettings({ store, onProfile, onLogout }) {
   const dialog = $("#settings-dialog");
-  const tabs = setupTabs(dialog.querySelector('[role="tablist"]'));
+  const notifications = setupNotificationSettings();
+  const tabs = setupTabs(dialog.querySelector('[role="tablist"]'), (tab) => {
+    if (tab.id === "stab-notifications") notifications.refresh();
+  });
   const profile = $("#spanel-profile");
 
   const fillProfile = () => {

@@ -33,6 +33,7 @@ export function renderSidebar(store, onOpen) {
     const isDm = room.type === "direct";
     const name = store.roomName(room);
     const unread = room.unread_count || 0;
+    const mentions = room.mention_count || 0;
     const av = isDm
       ? avatar({ name, image: room.other_user?.avatar, seed: room.other_user?.id })
       : h(
@@ -47,6 +48,7 @@ export function renderSidebar(store, onOpen) {
     const label = [
       name,
       unread ? `${unread} unread` : "",
+      mentions ? `${mentions} mention${mentions === 1 ? "" : "s"}` : "",
       isDm && store.presence.get(room.other_user?.id) ? "online" : "",
     ]
       .filter(Boolean)
@@ -75,6 +77,9 @@ export function renderSidebar(store, onOpen) {
           "span",
           { class: "conv-line" },
           h("span", { class: "conv-preview", dir: "auto" }, preview(store, room)),
+          mentions
+            ? h("span", { class: "badge badge-mention", title: "Mentions you" }, `@${mentions > 9 ? "9+" : mentions}`)
+            : null,
           unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : String(unread)) : null,
         ),
       ),
