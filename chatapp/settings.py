@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoomTypeEnum": "rooms.models.Room.Type",
         "MessageTypeEnum": "messaging.models.Message.Type",
+        # A membership's `notify_level` and the `level` that sets it.
+        "NotifyLevelEnum": "rooms.models.RoomMember.NotifyLevel",
     },
 }
 

@@ -54,8 +54,8 @@ def dm_get_or_create(*, user: User, recipient_id: UUID) -> tuple[Room, bool]:
         return room, False
     RoomMember.objects.bulk_create(
         [
-            RoomMember(room=room, user=low, role=RoomMember.Role.MEMBER),
-            RoomMember(room=room, user=high, role=RoomMember.Role.MEMBER),
+            RoomMember(room=room, user=low, role=RoomMember.Role.MEMBER, notify_level=RoomMember.NotifyLevel.ALL),
+            RoomMember(room=room, user=high, role=RoomMember.Role.MEMBER, notify_level=RoomMember.NotifyLevel.ALL),
         ]
     )
     groups = [user_group(low.id), user_group(high.id)]

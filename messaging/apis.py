@@ -1,4 +1,4 @@
-"""REST endpoints for messages: history, send, edit, delete."""
+"""REST endpoints for messages: history, send, edit, delete, the mentions inbox."""
 
 import json
 from uuid import UUID
@@ -15,7 +15,13 @@ from chatapp.errors import BadRequest
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import limit_param, page_params
 from messaging import rendering, selectors, services
-from messaging.serializers import MessageEditInput, MessageSendInput, MessageSerializer, MyRoomSerializer
+from messaging.serializers import (
+    MentionedMessageSerializer,
+    MessageEditInput,
+    MessageSendInput,
+    MessageSerializer,
+    MyRoomSerializer,
+)
 from rooms.models import Room
 from rooms.selectors import room_get_member, room_partner_read_at
 
@@ -141,3 +147,31 @@ class MyRoomsApi(APIView):
     def get(self, request: Request) -> Response:
         rooms = selectors.room_list_for_user(user=signed_in(request.user))
         return Response({"data": MyRoomSerializer(rooms, many=True).data})
+
+
+class MentionListApi(APIView):
+    @extend_schema(
+        operation_id="mentions_list",
+        parameters=[
+            OpenApiParameter("limit", int, description=f"1-{selectors.MAX_LIMIT}, default 20"),
+            OpenApiParameter("before", str, description="message id: older mentions"),
+        ],
+        responses={
+            200: inline_serializer(
+                "MentionPage",
+                {
+                    "data": MentionedMessageSerializer(many=True),
+                    "limit": serializers.IntegerField(),
+                    "has_more": serializers.BooleanField(),
+                },
+            ),
+            **error_responses(400, 404),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        limit = limit_param(request, max_limit=selectors.MAX_LIMIT)
+        found = selectors.mentions_for_user(
+            user=signed_in(request.user), before_id=request.query_params.get("before") or None, limit=limit
+        )
+        data = MentionedMessageSerializer(found.items, many=True).data
+        return Response({"data": data, "limit": limit, "has_more": found.has_more})

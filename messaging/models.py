@@ -27,6 +27,13 @@ class Message(models.Model):
     is_edited = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who the text mentions by name, as the message JSON shows them: [{"id", "username"}] in the
+    # order they first appear, with the usernames they had when the text was written (the text
+    # says "@alice", whatever alice is called later). Each mentioned user also has a
+    # MessageMention row, the fact the inbox, counts and notifications go by.
+    mentions = models.JSONField(default=list, blank=True)
+    # The text says @room: every member at that time has a MessageMention row.
+    mentions_room = models.BooleanField(default=False)
     # The sender's idempotency key: a retried send with the same key returns the first message.
     # NULL (not "") when absent, so the partial unique constraint below ignores messages without one.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -52,6 +59,35 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.content[:40]}"
+
+
+class MessageMention(models.Model):
+    """A user a message mentions (by name or through @room), kept once per message and user.
+
+    The row outlives the mention: an edit that drops it clears `active` rather than deleting
+    the row, so a later edit that mentions the user again finds them already notified. `room`
+    and `created_at` copy the message's (neither ever changes), so the mentions inbox and the
+    unread-mention counts read one index without joining every message of the user's rooms.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    # Whether the message's current text still mentions the user.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="message_mention_unique")]
+        indexes = [
+            # One user's mentions by time: the inbox (newest first) and the unread ones per room.
+            models.Index(
+                fields=["user", "created_at", "message"], condition=Q(active=True), name="message_mention_user_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"
 
 
 # What MessageSerializer reads besides the row itself: load these with every message shown.

@@ -44,6 +44,8 @@ def _message_json_sql() -> str:
             'id', r.id,
             'content', CASE WHEN r.is_deleted THEN '' ELSE r.content END,
             'sender', json_build_object('id', rs.id, 'username', rs.username)) END,
+        'mentions', CASE WHEN m.is_deleted THEN '[]'::jsonb ELSE m.mentions END,
+        'mentions_room', m.mentions_room AND NOT m.is_deleted,
         'client_msg_id', m.client_msg_id,
         'created_at', {_iso_sql("m.created_at")},
         'updated_at', {_iso_sql("m.updated_at")})"""

@@ -6,19 +6,21 @@ message that was already committed when the page was read. Access is checked by 
 (`rooms.selectors.room_get_member`): these take a room the user may read.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict
 from uuid import UUID
 
 from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import User
 from chatapp.errors import BadRequest, NotFound
 from chatapp.ids import parse_uuid
 from chatapp.paging import Page
 from messaging import rendering
-from messaging.models import MESSAGE_RELATED, Message
+from messaging.models import MESSAGE_RELATED, Message, MessageMention
 from rooms.models import Room, RoomMember
 from rooms.selectors import RoomPosition, member_count_annotation
 
@@ -234,6 +236,23 @@ def _unread_count() -> Coalesce:
     return Coalesce(Subquery(unread.values("n")[:1], output_field=IntegerField()), 0)
 
 
+def _unread_mention_count() -> Coalesce:
+    """The outer membership's unread messages that mention its user: their active mention rows
+    after read_at (an author has none for their own messages; a deletion deactivates them)."""
+    mentions = (
+        MessageMention.objects.filter(
+            user_id=OuterRef("user_id"),
+            room_id=OuterRef("room_id"),
+            active=True,
+            created_at__gt=Coalesce(OuterRef("read_at"), Value(_EPOCH), output_field=DateTimeField()),
+        )
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(mentions.values("n")[:1], output_field=IntegerField()), 0)
+
+
 def _memberships_with_activity(*, user: User) -> QuerySet:
     last_message = Message.objects.filter(room_id=OuterRef("room_id")).order_by("-created_at", "-id").values("id")[:1]
     return (
@@ -242,6 +261,7 @@ def _memberships_with_activity(*, user: User) -> QuerySet:
         .annotate(
             member_count=member_count_annotation("room_id"),
             unread_count=_unread_count(),
+            mention_count=_unread_mention_count(),
             last_message_id=Subquery(last_message),
         )
         .order_by(Coalesce("room__last_message_at", "room__created_at").desc(), "-room_id")
@@ -258,6 +278,7 @@ def _rooms_with_activity(query: QuerySet) -> list[Room]:
         room = membership.room
         room.member_count = membership.member_count
         room.unread_count = membership.unread_count
+        room.mention_count = membership.mention_count
         room.last_message = last_messages.get(membership.last_message_id)
         room.my_membership = membership
         rooms.append(room)
@@ -266,7 +287,7 @@ def _rooms_with_activity(query: QuerySet) -> list[Room]:
 
 def room_list_for_user(*, user: User) -> list[Room]:
     """Every room the user belongs to (direct ones too), most recent activity first, each with
-    `member_count`, `unread_count` and `last_message` set. Two queries."""
+    `member_count`, `unread_count`, `mention_count` and `last_message` set. Two queries."""
     return _rooms_with_activity(_memberships_with_activity(user=user))
 
 
@@ -293,3 +314,85 @@ def unread_total(*, user_id: UUID) -> int:
         .exclude(sender_id=user_id)
         .count()
     )
+
+
+# Mentions and who hears of a message.
+
+
+@dataclass(frozen=True)
+class MentionableMember:
+    user_id: UUID
+    username: str
+
+
+def members_for_mentions(*, room_id: UUID, names: set[str], everyone: bool) -> list[MentionableMember]:
+    """The room's active members whose username (any case) is one of `names`, or all of them
+    with `everyone` (the text may say @room). One query, however many names."""
+    members = RoomMember.objects.filter(room_id=room_id, user__is_active=True)
+    if not everyone:
+        members = members.annotate(name=Lower("user__username")).filter(name__in=names)
+    rows = members.order_by("user_id").values_list("user_id", "user__username")
+    return [MentionableMember(user_id, username) for user_id, username in rows]
+
+
+class NotifyRecipient(TypedDict):
+    """One user to notify of a message (the push job's payload)."""
+
+    user_id: str
+    mentioned: bool
+
+
+def message_notify_recipients(
+    *,
+    room_id: UUID,
+    sender_id: UUID,
+    mentioned_ids: Collection[UUID],
+    everyone: bool = False,
+    mentioned_only: bool = False,
+) -> list[NotifyRecipient]:
+    """Who is notified of a message, by each member's `notify_level` (one query).
+
+    A new message notifies every active member but the sender whose level is `all`, or
+    `mentions` if the message mentions them (`mentioned_ids`, or everyone with `everyone`:
+    @room). `nothing` never notifies. For an edit (`mentioned_only`), only the users it newly
+    mentions are notified, whatever their level but `nothing`.
+    """
+    level = RoomMember.NotifyLevel
+    members = RoomMember.objects.filter(room_id=room_id, user__is_active=True).exclude(user_id=sender_id)
+    if mentioned_only:
+        members = members.filter(user_id__in=mentioned_ids).exclude(notify_level=level.NOTHING)
+    elif everyone:
+        members = members.exclude(notify_level=level.NOTHING)
+    else:
+        members = members.filter(Q(notify_level=level.ALL) | Q(notify_level=level.MENTIONS, user_id__in=mentioned_ids))
+    mentioned = set(mentioned_ids)
+    return [
+        NotifyRecipient(user_id=str(user_id), mentioned=everyone or mentioned_only or user_id in mentioned)
+        for user_id in members.order_by("user_id").values_list("user_id", flat=True)
+    ]
+
+
+def mentions_for_user(*, user: User, before_id: UUID | str | None, limit: int) -> MessageSlice:
+    """The mentions inbox: messages that mention `user` (by name or @room) in rooms they still
+    belong to, newest first, each with its `room` loaded; deleted messages left out.
+
+    `before_id` (a message that mentions or mentioned the user) pages back from there.
+    """
+    messages = (
+        Message.objects.filter(
+            mention_rows__user_id=user.id,
+            mention_rows__active=True,
+            is_deleted=False,
+            room__memberships__user_id=user.id,
+        )
+        .select_related("room", *MESSAGE_RELATED)
+        .order_by("-created_at", "-id")
+    )
+    if before_id is not None:
+        anchor_id = _parse_message_id(before_id, "before")
+        anchor = MessageMention.objects.filter(user_id=user.id, message_id=anchor_id).values("created_at").first()
+        if anchor is None:
+            raise NotFound(MESSAGE_NOT_FOUND)
+        at = anchor["created_at"]
+        messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=anchor_id))
+    return _slice(messages, limit)

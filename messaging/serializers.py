@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
+from rooms.models import Room, RoomMember
 from rooms.serializers import RoomSerializer
 
 
@@ -29,6 +30,11 @@ class ReplyToJSON(TypedDict):
     sender: ReplySenderJSON
 
 
+class MentionJSON(TypedDict):
+    id: str
+    username: str
+
+
 class MessageJSON(TypedDict):
     """`message_json`'s shape, so mypy holds the builder and the events that carry it to it."""
 
@@ -45,6 +51,8 @@ class MessageJSON(TypedDict):
     is_deleted: bool
     reply_to_id: str | None
     reply_to: ReplyToJSON | None
+    mentions: list[MentionJSON]
+    mentions_room: bool
     client_msg_id: str | None
     created_at: str | None
     updated_at: str | None
@@ -72,6 +80,13 @@ class ReplyToSerializer(serializers.ModelSerializer):
         return data
 
 
+class MentionSerializer(serializers.Serializer):
+    """A user the message names, with the username written in the text."""
+
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A message as every client sees it. Load it with `MESSAGE_RELATED` so this runs no query."""
 
@@ -80,6 +95,8 @@ class MessageSerializer(serializers.ModelSerializer):
     sender = UserSummarySerializer(read_only=True)
     reply_to_id = serializers.UUIDField(read_only=True, allow_null=True)
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
+    mentions = MentionSerializer(many=True, read_only=True)
+    mentions_room = serializers.BooleanField(read_only=True, help_text="the text says @room")
 
     class Meta:
         model = Message
@@ -97,6 +114,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_deleted",
             "reply_to_id",
             "reply_to",
+            "mentions",
+            "mentions_room",
             "client_msg_id",
             "created_at",
             "updated_at",
@@ -121,8 +140,8 @@ def _iso(value: datetime | None) -> str | None:
 def message_json(message: Message) -> MessageJSON:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
-    A deleted message keeps its id and times; its content and file fields are blanked (the service
-    blanks them too; this keeps older rows and reply previews honest).
+    A deleted message keeps its id and times; its content, file fields and mentions are blanked
+    (the service blanks them too; this keeps older rows and reply previews honest).
     """
     deleted = message.is_deleted
     sender = message.sender
@@ -147,10 +166,33 @@ def message_json(message: Message) -> MessageJSON:
             "content": "" if reply.is_deleted else reply.content,
             "sender": {"id": str(reply.sender.id), "username": reply.sender.username},
         },
+        "mentions": [] if deleted else [{"id": m["id"], "username": m["username"]} for m in message.mentions],
+        "mentions_room": message.mentions_room and not deleted,
         "client_msg_id": message.client_msg_id,
         "created_at": _iso(message.created_at),
         "updated_at": _iso(message.updated_at),
     }
+
+
+class _MentionRoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "type"]
+        read_only_fields = fields
+
+
+class MentionedMessageSerializer(MessageSerializer):
+    """An entry of the mentions inbox: the message and the room it is in (load `room` with it)."""
+
+    room = _MentionRoomSerializer(read_only=True)
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "room"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict:
+        room = instance.room
+        return {**message_json(instance), "room": {"id": str(room.id), "name": room.name, "type": str(room.type)}}
 
 
 class MessageSendInput(serializers.Serializer):
@@ -173,11 +215,16 @@ class MessageEditInput(serializers.Serializer):
 
 
 class MyRoomSerializer(RoomSerializer):
-    """A room in "my rooms": also how many messages I have not read and the latest one."""
+    """A room in "my rooms": also how many messages I have not read (and how many of those
+    mention me), the latest one and my notification level."""
 
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(read_only=True, help_text="unread messages that mention you")
     last_message = MessageSerializer(read_only=True, allow_null=True)
+    notify_level = serializers.ChoiceField(
+        choices=RoomMember.NotifyLevel.choices, source="my_membership.notify_level", read_only=True
+    )
 
     class Meta(RoomSerializer.Meta):
-        fields = [*RoomSerializer.Meta.fields, "unread_count", "last_message"]
+        fields = [*RoomSerializer.Meta.fields, "unread_count", "mention_count", "last_message", "notify_level"]
         read_only_fields = fields

@@ -1,19 +1,36 @@
 """Every write to messages: send (REST and WebSocket alike), edit, delete."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import jobs
 from accounts.models import User
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from messaging import fulltext
+from messaging import fulltext, mentions
 from messaging.event_types import DeleteMessage, EditMessage, NewMessage
-from messaging.models import CONTENT_MAX_LENGTH, FILE_TYPES, MESSAGE_RELATED, SENDABLE_TYPES, Message
-from messaging.selectors import MESSAGE_NOT_FOUND, message_prev_id, room_position
+from messaging.models import (
+    CONTENT_MAX_LENGTH,
+    FILE_TYPES,
+    MESSAGE_RELATED,
+    SENDABLE_TYPES,
+    Message,
+    MessageMention,
+)
+from messaging.selectors import (
+    MESSAGE_NOT_FOUND,
+    NotifyRecipient,
+    members_for_mentions,
+    message_notify_recipients,
+    message_prev_id,
+    room_position,
+)
 from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
@@ -22,6 +39,9 @@ from uploads.selectors import upload_get_owned
 # A message may be changed for 3 minutes, and only until someone else has read it, so nobody sees
 # a message change after reading it.
 EDIT_WINDOW = timedelta(minutes=3)
+# In a room of more members than this, only its admins may mention @room: one word would
+# otherwise notify a crowd.
+ROOM_MENTION_OPEN_MAX = 100
 
 
 def _clean_content(content: str, *, required: bool) -> str:
@@ -53,6 +73,48 @@ def _attachment(*, sender: User, type: str, file_url: str, file_name: str) -> tu
     return upload.url, upload.original_name, upload.size
 
 
+@dataclass(frozen=True)
+class _Mentions:
+    shown: list[dict]  # Message.mentions: [{"id", "username"}]
+    everyone: bool  # the text says @room
+    user_ids: set[UUID]  # everyone it mentions (@room: every member), the author aside
+
+
+def _find_mentions(*, room_id: UUID, membership: RoomMember, content: str) -> _Mentions:
+    """Who `content` mentions among the room's members: one query, none without an @name."""
+    parsed = mentions.parse(content)
+    if not parsed.candidates:
+        return _Mentions(shown=[], everyone=False, user_ids=set())
+    members = members_for_mentions(room_id=room_id, names=parsed.names, everyone=parsed.may_mention_room)
+    named, everyone = mentions.resolve(parsed, {member.username.lower(): member for member in members})
+    if everyone and len(members) > ROOM_MENTION_OPEN_MAX and membership.role != RoomMember.Role.ADMIN:
+        raise Forbidden(f"Only room admins can mention @room in rooms of more than {ROOM_MENTION_OPEN_MAX} members")
+    user_ids = {member.user_id for member in members} if everyone else {member.user_id for member in named}
+    user_ids.discard(membership.user_id)
+    shown = [{"id": str(member.user_id), "username": member.username} for member in named]
+    return _Mentions(shown=shown, everyone=everyone, user_ids=user_ids)
+
+
+def _add_mention_rows(message: Message, user_ids: Collection[UUID]) -> None:
+    rows = [
+        MessageMention(message=message, user_id=user_id, room_id=message.room_id, created_at=message.created_at)
+        for user_id in user_ids
+    ]
+    # Batches bound one statement's size when @room names every member of a big room.
+    MessageMention.objects.bulk_create(rows, batch_size=1000)
+
+
+def _notify(*, message: Message, recipients: list[NotifyRecipient]) -> None:
+    """Queues the push job for the users to notify of `message`: the one place a send or an edit
+    asks for notifications.
+
+    The job is a row in this transaction, so it runs once the message commits and never for a
+    send that rolls back (notifications.jobs.push_message).
+    """
+    if recipients:
+        jobs.enqueue("push_message", message_id=str(message.id), recipients=list(recipients))
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -74,7 +136,7 @@ def message_send(
     # Sends to one room take the room's row lock before they are timestamped, so they commit in
     # created_at order: a reader paging with `after=` (or `resume`) can never have passed a time
     # at which another message is still to commit.
-    room, _ = room_get_member(room_id=room_id, user=sender, lock_room=True)
+    room, membership = room_get_member(room_id=room_id, user=sender, lock_room=True)
     if type not in SENDABLE_TYPES:
         raise BadRequest(f"Message type must be one of: {', '.join(SENDABLE_TYPES)}")
     content = _clean_content(content, required=type == Message.Type.TEXT)
@@ -87,6 +149,7 @@ def message_send(
         reply_to = Message.objects.select_related("sender").filter(pk=reply_to_id, room_id=room.id).first()
         if reply_to is None:
             raise BadRequest("The message you reply to is not in this room")
+    found = _find_mentions(room_id=room.id, membership=membership, content=content)
 
     message = Message(
         created_at=timezone.now(),
@@ -98,6 +161,8 @@ def message_send(
         file_name=file_name,
         file_size=file_size,
         reply_to=reply_to,
+        mentions=found.shown,
+        mentions_room=found.everyone,
         client_msg_id=client_msg_id or None,
     )
     if message.client_msg_id is None:
@@ -123,6 +188,11 @@ def message_send(
     # `room` was read under its row lock, so this sequence number follows commit order.
     seq = room.message_seq + 1
     Room.objects.filter(pk=room.id).update(last_message_at=message.created_at, message_seq=seq)
+    _add_mention_rows(message, found.user_ids)
+    recipients = message_notify_recipients(
+        room_id=room.id, sender_id=sender.id, mentioned_ids=found.user_ids, everyone=found.everyone
+    )
+    _notify(message=message, recipients=recipients)
     publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
@@ -157,24 +227,68 @@ def _ensure_sender_may_change(message: Message, actor: User, now: datetime, *, a
 
 @transaction.atomic
 def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime | None = None) -> Message:
-    """Changes a message's text: only its sender, only within the rule above."""
-    message, _ = _lock_for_change(message_id=message_id, actor=editor)
+    """Changes a message's text: only its sender, only within the rule above.
+
+    Its mentions follow the new text; users it mentions for the first time are notified, those
+    an earlier version mentioned are not again.
+    """
+    message, membership = _lock_for_change(message_id=message_id, actor=editor)
     if message.is_deleted:
         raise BadRequest("Message has been deleted")
     _ensure_sender_may_change(message, editor, now or timezone.now(), action="edit", done="edited")
     message.content = _clean_content(content, required=not message.file_url)
+    found = _find_mentions(room_id=message.room_id, membership=membership, content=message.content)
+    message.mentions, message.mentions_room = found.shown, found.everyone
     message.is_edited = True
-    message.save(update_fields=["content", "is_edited", "updated_at"])
+    message.save(update_fields=["content", "mentions", "mentions_room", "is_edited", "updated_at"])
     fulltext.index_message(message)
+    newly_mentioned = _update_mention_rows(message, found.user_ids)
+    if newly_mentioned:
+        recipients = message_notify_recipients(
+            room_id=message.room_id, sender_id=editor.id, mentioned_ids=newly_mentioned, mentioned_only=True
+        )
+        _notify(message=message, recipients=recipients)
     publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
+
+
+def _update_mention_rows(message: Message, user_ids: set[UUID]) -> set[UUID]:
+    """Makes the message's mention rows match `user_ids`; returns those mentioned for the first time.
+
+    Rows of users no longer mentioned stay, inactive: they were notified once. The message row
+    is locked, so two edits of one message cannot both count a user as new.
+    """
+    known = dict(MessageMention.objects.filter(message_id=message.id).values_list("user_id", "active"))
+    new = user_ids - known.keys()
+    _add_mention_rows(message, new)
+    again = [user_id for user_id, active in known.items() if not active and user_id in user_ids]
+    dropped = [user_id for user_id, active in known.items() if active and user_id not in user_ids]
+    if again:
+        MessageMention.objects.filter(message_id=message.id, user_id__in=again).update(active=True)
+    if dropped:
+        MessageMention.objects.filter(message_id=message.id, user_id__in=dropped).update(active=False)
+    return new
 
 
 def _soft_delete(message: Message) -> Message:
     message.is_deleted = True
     # The text and file go; the row stays so replies and history keep their place.
     message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
-    message.save(update_fields=["is_deleted", "content", "file_url", "file_name", "file_size", "updated_at"])
+    message.mentions, message.mentions_room = [], False
+    message.save(
+        update_fields=[
+            "is_deleted",
+            "content",
+            "file_url",
+            "file_name",
+            "file_size",
+            "mentions",
+            "mentions_room",
+            "updated_at",
+        ]
+    )
+    # Out of the mentions inbox and the unread-mention counts.
+    MessageMention.objects.filter(message_id=message.id, active=True).update(active=False)
     fulltext.unindex_message(message.id)
     publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     return message

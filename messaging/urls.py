@@ -6,4 +6,5 @@ urlpatterns = [
     path("rooms/me", apis.MyRoomsApi.as_view()),
     path("rooms/<uuid:room_id>/messages", apis.RoomMessagesApi.as_view()),
     path("messages/<uuid:message_id>", apis.MessageDetailApi.as_view()),
+    path("mentions", apis.MentionListApi.as_view()),
 ]

@@ -17,6 +17,8 @@ from rooms.serializers import (
     RoomCreateInput,
     RoomDetailSerializer,
     RoomMemberSerializer,
+    RoomNotifyLevelInput,
+    RoomNotifyLevelSerializer,
     RoomSerializer,
 )
 
@@ -91,3 +93,16 @@ class RoomReadApi(APIView):
     def post(self, request: Request, room_id: UUID) -> Response:
         services.room_mark_read(room_id=room_id, user=signed_in(request.user))
         return Response({"message": "Marked as read"})
+
+
+class RoomNotificationsApi(APIView):
+    @extend_schema(
+        operation_id="rooms_notifications_update",
+        request=RoomNotifyLevelInput,
+        responses={200: RoomNotifyLevelSerializer, **error_responses(400, 403)},
+    )
+    def patch(self, request: Request, room_id: UUID) -> Response:
+        level = services.room_set_notify_level(
+            room_id=room_id, user=signed_in(request.user), **validated(RoomNotifyLevelInput, request)
+        )
+        return Response({"room_id": str(room_id), "level": level})

@@ -100,3 +100,12 @@ class RoomUnsubscribe(Event):
 
     type = "room_unsubscribe"
     room_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyLevelChanged(Event):
+    """To a user's group: their notification level in a room changed (from another tab)."""
+
+    type = "notify_level"
+    room_id: str
+    level: str

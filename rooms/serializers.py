@@ -20,7 +20,7 @@ class RoomMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoomMember
-        fields = ["user_id", "user", "role", "read_at", "joined_at"]
+        fields = ["user_id", "user", "role", "read_at", "joined_at", "notify_level"]
         read_only_fields = fields
 
 
@@ -71,3 +71,15 @@ class RoomCreateInput(serializers.Serializer):
 
 class RoomAddMemberInput(serializers.Serializer):
     user_id = serializers.UUIDField()
+
+
+class RoomNotifyLevelInput(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=RoomMember.NotifyLevel.choices,
+        error_messages={"invalid_choice": "level must be one of: all, mentions, nothing"},
+    )
+
+
+class RoomNotifyLevelSerializer(serializers.Serializer):
+    room_id = serializers.UUIDField(read_only=True)
+    level = serializers.ChoiceField(choices=RoomMember.NotifyLevel.choices, read_only=True)

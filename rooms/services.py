@@ -1,4 +1,4 @@
-"""Every write to rooms: create, delete, join, leave, add a member, mark as read."""
+"""Every write to rooms: create, delete, join, leave, add a member, mark as read, notification level."""
 
 from datetime import datetime
 from uuid import UUID
@@ -11,8 +11,16 @@ from broadcast.events import Event
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from rooms.event_types import MessagesRead, RoomDeleted, RoomSubscribe, RoomUnsubscribe, UserJoined, UserLeft
-from rooms.models import Room, RoomMember
+from rooms.event_types import (
+    MessagesRead,
+    NotifyLevelChanged,
+    RoomDeleted,
+    RoomSubscribe,
+    RoomUnsubscribe,
+    UserJoined,
+    UserLeft,
+)
+from rooms.models import Room, RoomMember, default_notify_level
 from rooms.selectors import (
     ROOM_NOT_FOUND,
     RoomPosition,
@@ -138,7 +146,9 @@ def room_member_add_by_staff(
     *, room: Room, user: User, role: str = RoomMember.Role.MEMBER, read_at: datetime | None = None
 ) -> RoomMember:
     """Site staff (Django admin) add anyone to any room, announced like `room_add_member`."""
-    added = RoomMember.objects.create(room=room, user=user, role=role, read_at=read_at)
+    added = RoomMember.objects.create(
+        room=room, user=user, role=role, read_at=read_at, notify_level=default_notify_level(room.type)
+    )
     member_added.send(sender=Room, room=room, user=user)
     publish(UserJoined.of(room.id, user), to=[room_group(room.id)])
     return added
@@ -182,3 +192,17 @@ def member_profile_publish(*, user: User, event: Event, **_signal: object) -> No
     """
     groups = [user_group(user.id), *(room_group(room_id) for room_id in room_ids_for_user(user_id=user.id))]
     publish(event, to=groups)
+
+
+@transaction.atomic
+def room_set_notify_level(*, room_id: UUID, user: User, level: str) -> str:
+    """Sets which of the room's new messages notify `user`: `all`, `mentions` or `nothing`.
+
+    The user's other sockets hear the new level, so every open tab shows it.
+    """
+    if level not in RoomMember.NotifyLevel.values:
+        raise BadRequest("level must be one of: all, mentions, nothing")
+    room, membership = room_get_member(room_id=room_id, user=user)
+    RoomMember.objects.filter(pk=membership.pk).update(notify_level=level)
+    publish(NotifyLevelChanged(room_id=str(room.id), level=level), to=[user_group(user.id)])
+    return level

@@ -9,4 +9,5 @@ urlpatterns = [
     path("rooms/<uuid:room_id>/leave", apis.RoomLeaveApi.as_view()),
     path("rooms/<uuid:room_id>/members", apis.RoomMemberAddApi.as_view()),
     path("rooms/<uuid:room_id>/read", apis.RoomReadApi.as_view()),
+    path("rooms/<uuid:room_id>/notifications", apis.RoomNotificationsApi.as_view()),
 ]

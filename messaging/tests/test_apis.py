@@ -25,6 +25,8 @@ MESSAGE_KEYS = [
     "is_deleted",
     "reply_to_id",
     "reply_to",
+    "mentions",
+    "mentions_room",
     "client_msg_id",
     "created_at",
     "updated_at",

@@ -37,7 +37,10 @@ def varied_room(make_room, user, other_user, make_message):
     make_message(room, user, "re", reply_to=original, created_at=next(at))
     make_message(room, user, "re gone", reply_to=gone, created_at=next(at))
     make_message(room, other_user, "a \x1f control character", created_at=next(at))
-    for n in range(6):
+    bob = [{"id": str(other_user.id), "username": "bob"}]
+    make_message(room, user, "@bob @room", mentions=bob, mentions_room=True, created_at=next(at))
+    make_message(room, user, "", is_deleted=True, mentions=bob, mentions_room=True, created_at=next(at))
+    for n in range(4):
         make_message(room, other_user, f"filler {n}", created_at=next(at))
     return room
 

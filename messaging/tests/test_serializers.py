@@ -16,7 +16,7 @@ def drf_rendering(message: Message) -> dict:
     """DRF's own field-by-field rendering of MessageSerializer's declared fields."""
     data = serializers.ModelSerializer.to_representation(MessageSerializer(), message)
     if message.is_deleted:
-        data.update(content="", file_url="", file_name="", file_size=None)
+        data.update(content="", file_url="", file_name="", file_size=None, mentions=[], mentions_room=False)
     if data["reply_to"] is not None and message.reply_to.is_deleted:
         data["reply_to"]["content"] = ""
     return data
@@ -37,6 +37,17 @@ def test_every_kind_of_message_renders_exactly_as_drf_does(make_room, user, othe
         ),
         make_message(room, user, "re", reply_to=original),
         make_message(room, user, "re gone", reply_to=gone_original),
+        make_message(
+            room, user, "@bob @room", mentions=[{"id": str(other_user.id), "username": "bob"}], mentions_room=True
+        ),
+        make_message(
+            room,
+            user,
+            "",
+            is_deleted=True,
+            mentions=[{"id": str(other_user.id), "username": "bob"}],
+            mentions_room=True,
+        ),
     ]
     for message in Message.objects.filter(pk__in=[m.pk for m in variants]).select_related(*MESSAGE_RELATED):
         assert message_json(message) == drf_rendering(message), message.content

@@ -47,11 +47,11 @@ class TestSend:
 
     def test_send_runs_a_bounded_number_of_queries(self, chat, other_user, django_assert_max_num_queries):
         # membership, insert, the room's message before it (the event's prev_id), room activity,
-        # plus the savepoint pair of the service's atomic block inside the test transaction (and
-        # one more pair around the insert for an idempotency key)
-        with django_assert_max_num_queries(6):
+        # who to notify, plus the savepoint pair of the service's atomic block inside the test
+        # transaction (and one more pair around the insert for an idempotency key)
+        with django_assert_max_num_queries(7):
             message_send(room_id=chat.id, sender=other_user, content="hi")
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             message_send(room_id=chat.id, sender=other_user, content="hi", client_msg_id="k1")
 
     def test_outsider_of_public_room_is_forbidden(self, chat, make_user):

@@ -35,6 +35,8 @@ def _message_json(message) -> dict:
         "is_deleted": False,
         "reply_to_id": None,
         "reply_to": None,
+        "mentions": [],
+        "mentions_room": False,
         "client_msg_id": None,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": message.updated_at.isoformat().replace("+00:00", "Z"),
@@ -74,7 +76,15 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         UserOffline,
         UserOnline,
     )
-    from rooms.event_types import MessagesRead, RoomDeleted, RoomSubscribe, RoomUnsubscribe, UserJoined, UserLeft
+    from rooms.event_types import (
+        MessagesRead,
+        NotifyLevelChanged,
+        RoomDeleted,
+        RoomSubscribe,
+        RoomUnsubscribe,
+        UserJoined,
+        UserLeft,
+    )
     from rooms.selectors import room_get_for_user
     from rooms.serializers import RoomDetailSerializer
 
@@ -122,6 +132,10 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         "RoomUnsubscribe": (
             RoomUnsubscribe(room_id=room_id),
             {"type": "room_unsubscribe", "payload": {"room_id": room_id}},
+        ),
+        "NotifyLevelChanged": (
+            NotifyLevelChanged(room_id=room_id, level="nothing"),
+            {"type": "notify_level", "payload": {"room_id": room_id, "level": "nothing"}},
         ),
         "AuthRequired": (AuthRequired(), {"type": "auth_required"}),
         "Error": (
