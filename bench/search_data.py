@@ -190,7 +190,7 @@ def _copy_messages(spec: dict, tag: str) -> None:
     end = datetime(2026, 11, 1, tzinfo=UTC)
     step = timedelta(days=SPAN_DAYS) / spec["messages"]
     start = end - timedelta(days=SPAN_DAYS)
-    columns = "(id, room_id, sender_id, content, type, file_url, file_name, file_size, is_edited, is_deleted, created_at, updated_at)"
+    columns = "(id, room_id, sender_id, content, type, file_url, file_name, file_size, is_edited, is_deleted, created_at, updated_at, mentions, mentions_room)"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {fulltext.VECTOR_INDEX}")
         with cursor.copy(f"COPY messaging_message {columns} FROM STDIN") as copy:
@@ -208,7 +208,22 @@ def _copy_messages(spec: dict, tag: str) -> None:
                     kind, file_url, file_name, file_size = "image", f"/media/bench/{i}.png", f"{i}.png", 1000
                 at = start + step * i
                 copy.write_row(
-                    (uuid.uuid4(), room_id, sender, text, kind, file_url, file_name, file_size, False, False, at, at)
+                    (
+                        uuid.uuid4(),
+                        room_id,
+                        sender,
+                        text,
+                        kind,
+                        file_url,
+                        file_name,
+                        file_size,
+                        False,
+                        False,
+                        at,
+                        at,
+                        "[]",
+                        False,
+                    )
                 )
 
 

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def spellings(room_id: str, count: int) -> list[str]:
     """`count` different strings that `uuid.UUID` reads as `room_id` (upper/lower case per letter,
-    braces, `urn:uuid:`)."""
+    a hyphen anywhere, braces, `urn:uuid:`): enough for any id, however few letters it has."""
     plain = uuid.UUID(room_id).hex
     letters = [i for i, char in enumerate(plain) if char.isalpha()]
     found = []
@@ -32,8 +32,9 @@ def spellings(room_id: str, count: int) -> list[str]:
         for bit, index in enumerate(letters):
             if variant >> bit & 1:
                 chars[index] = chars[index].upper()
-        spelled = "".join(chars)
-        found += [spelled, "{" + spelled + "}", "urn:uuid:" + spelled]
+        for cut in range(len(chars) + 1):
+            spelled = "".join(chars[:cut]) + "-" + "".join(chars[cut:])
+            found += [spelled, "{" + spelled + "}", "urn:uuid:" + spelled]
         if len(found) >= count:
             return found[:count]
     raise AssertionError("not enough letters in this id")
