@@ -134,7 +134,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "chatapp.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE: a transaction takes the write lock when it begins, waiting up to `timeout`.
+            # A deferred one that read first is refused at once when it comes to write while
+            # another connection commits ("database is locked" without waiting): a REST send beside
+            # a live socket hit that under load (realtime/tests/test_rest_send.py, 3 in 20 runs).
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
