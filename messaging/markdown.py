@@ -36,9 +36,9 @@ RENDERER_VERSION = 1
 
 # Block quotes and lists nest at most this deep. markdown-it-py's default (100) lets 2,000
 # characters such as "[![" * 666 take 0.34 s and "[" * 2000 0.25 s to parse; at 20 (CommonMark's
-# own preset) the worst of tests/security/test_rendering.py's pathological inputs takes under
-# 0.1 s. Past the limit markdown-it drops the rest of the text, so such a message is shown as
-# plain text instead (`_too_deep`).
+# own preset), with `_link_label_end`, the slowest of tests/security/test_rendering.py's
+# pathological inputs takes 0.03 s. Past the limit markdown-it drops the rest of the text, so
+# such a message is shown as plain text instead (`_too_deep`).
 MAX_NESTING = 20
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"}
