@@ -1,6 +1,6 @@
 from argparse import ArgumentParser
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from messaging import markdown, services
 
@@ -17,7 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
-            self.stderr.write("--batch-size must be at least 1")
-            raise SystemExit(2)
+            raise CommandError("--batch-size must be at least 1")
         done = services.messages_rerender(batch_size=options["batch_size"], everything=options["all"])
         self.stdout.write(f"Rendered {done} message(s) with renderer version {markdown.RENDERER_VERSION}.")
