@@ -110,7 +110,7 @@ def _referenced(queryset):
     # Apps above this one that keep an upload through a foreign key, found through Django's model
     # registry rather than imported: a row pointing at an upload keeps it.
     for number, relation in enumerate(Upload._meta.related_objects):
-        if relation.many_to_one or relation.one_to_one:
+        if relation.one_to_many or relation.one_to_one:  # a foreign key or one-to-one to Upload
             rows = relation.related_model._default_manager.filter(**{relation.field.name: OuterRef("pk")})
             queryset = queryset.annotate(**{f"_in_rows_{number}": Exists(rows)})
             condition |= Q(**{f"_in_rows_{number}": True})
