@@ -36,7 +36,10 @@ def link_preview_json(preview: MessageLinkPreview | None) -> LinkPreviewJSON | N
 
 
 class LinkPreviewSerializer(serializers.Serializer):
-    """For the schema (and DRF's generic rendering): `link_preview_json` builds it."""
+    """What a message's first link showed when this server fetched it. Nothing in it is for a
+    client to load from the linked site: `image_url` is this server's copy."""
+
+    # The schema's description above; `link_preview_json` builds the JSON.
 
     url = serializers.CharField(read_only=True, help_text="the link, as the message's text has it")
     title = serializers.CharField(read_only=True, help_text='the page\'s title ("" when it has none)')
