@@ -31,6 +31,8 @@ HEADERS = {
     "User-Agent": "Mozilla/5.0 (compatible; chatapp-link-preview/1.0)",
     "Accept-Language": "en;q=0.9, *;q=0.5",
 }
+PAGE_ACCEPT = "text/html;q=1, */*;q=0.1"
+IMAGE_ACCEPT = ", ".join(sorted(IMAGE_TYPES))
 
 _slots = threading.BoundedSemaphore(CONCURRENT_FETCHES)
 
@@ -84,16 +86,16 @@ def _fetch_slot() -> Iterator[None]:
         _slots.release()
 
 
-def _get(url: str, policy: outbound.Policy) -> outbound.Response:
+def _get(url: str, policy: outbound.Policy, *, accept: str) -> outbound.Response:
     with _fetch_slot():
-        return outbound.request("GET", url, policy=policy, headers=HEADERS)
+        return outbound.request("GET", url, policy=policy, headers={**HEADERS, "Accept": accept})
 
 
 def fetch_page(url: str) -> FetchedPage:
     """The preview fields of the page at `url`, and its image's bytes when it has one that could be
     fetched. Raises outbound.Refused (the guard said no), outbound.Failed (network, time, size),
     NotAPage, or FetchBusy."""
-    answer = _get(url, page_policy())
+    answer = _get(url, page_policy(), accept=PAGE_ACCEPT)
     if not 200 <= answer.status < 300 or answer.content_type != "text/html":
         raise NotAPage(f"answered {answer.status} {answer.content_type or 'without a content type'}")
     metadata = page_metadata(answer.body, content_type=answer.headers.get("content-type", ""), url=answer.url)
@@ -102,7 +104,7 @@ def fetch_page(url: str) -> FetchedPage:
     image = None
     if metadata.image_url is not None:
         try:
-            picture = _get(metadata.image_url, image_policy())
+            picture = _get(metadata.image_url, image_policy(), accept=IMAGE_ACCEPT)
             if 200 <= picture.status < 300 and picture.content_type in IMAGE_TYPES:
                 image = picture.body
         except (outbound.Refused, outbound.Failed, FetchBusy) as error:

@@ -56,6 +56,7 @@ def test_an_opengraph_page_becomes_the_preview_with_this_servers_copy_of_its_ima
     first, second = site.next(), site.next()
     assert (first.method, first.path, second.path) == ("GET", "/menu?day=mon", "/card.png")
     assert first.headers["host"] == f"{site.host}:{site.port}"  # the pinned address, the URL's host name
+    assert first.headers["accept"].startswith("text/html") and second.headers["accept"].startswith("image/")
 
 
 def test_a_link_to_a_name_that_resolves_to_loopback_is_not_fetched(sites, preview_of):
