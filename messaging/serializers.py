@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
+from previews.serializers import LinkPreviewJSON, LinkPreviewSerializer, link_preview_json
 from rooms.models import Room, RoomMember
 from rooms.serializers import RoomSerializer
 
@@ -56,6 +57,7 @@ class MessageJSON(TypedDict):
     client_msg_id: str | None
     created_at: str | None
     updated_at: str | None
+    link_preview: LinkPreviewJSON | None
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -97,6 +99,9 @@ class MessageSerializer(serializers.ModelSerializer):
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
     mentions = MentionSerializer(many=True, read_only=True)
     mentions_room = serializers.BooleanField(read_only=True, help_text="the text says @room")
+    link_preview = LinkPreviewSerializer(
+        read_only=True, allow_null=True, help_text="the text's first link, once fetched (null until then, or if none)"
+    )
 
     class Meta:
         model = Message
@@ -119,6 +124,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_msg_id",
             "created_at",
             "updated_at",
+            "link_preview",
         ]
         read_only_fields = fields
 
@@ -140,8 +146,8 @@ def _iso(value: datetime | None) -> str | None:
 def message_json(message: Message) -> MessageJSON:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
-    A deleted message keeps its id and times; its content, file fields and mentions are blanked
-    (the service blanks them too; this keeps older rows and reply previews honest).
+    A deleted message keeps its id and times; its content, file fields, mentions and link preview
+    are blanked (the service blanks them too; this keeps older rows and reply previews honest).
     """
     deleted = message.is_deleted
     sender = message.sender
@@ -171,6 +177,8 @@ def message_json(message: Message) -> MessageJSON:
         "client_msg_id": message.client_msg_id,
         "created_at": _iso(message.created_at),
         "updated_at": _iso(message.updated_at),
+        # The reverse one-to-one loaded with MESSAGE_RELATED; getattr's default: the message has none.
+        "link_preview": None if deleted else link_preview_json(getattr(message, "link_preview", None)),
     }
 
 

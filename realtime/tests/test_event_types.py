@@ -11,7 +11,7 @@ from broadcast.events import Event
 from rooms.selectors import RoomPosition
 
 # Every app that owns events; a new app's `event_types` joins this list and the shapes below.
-EVENT_MODULES = [f"{app}.event_types" for app in ("accounts", "rooms", "messaging", "dms", "realtime")]
+EVENT_MODULES = [f"{app}.event_types" for app in ("accounts", "rooms", "messaging", "previews", "dms", "realtime")]
 
 READ_AT = datetime(2025, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
 
@@ -40,6 +40,7 @@ def _message_json(message) -> dict:
         "client_msg_id": None,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": message.updated_at.isoformat().replace("+00:00", "Z"),
+        "link_preview": None,
     }
 
 
@@ -65,6 +66,8 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
     from accounts.event_types import ProfileUpdated, SessionRevoked
     from dms.event_types import DmCreated
     from messaging.event_types import DeleteMessage, EditMessage, NewMessage
+    from previews.event_types import LinkPreviewReady
+    from previews.models import MessageLinkPreview
     from realtime.event_types import (
         AuthRequired,
         Connected,
@@ -93,6 +96,14 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
     user.last_seen = None
     detail = room_get_for_user(room_id=room.id, user=user)
     room_id, user_id = str(room.id), str(user.id)
+    preview = MessageLinkPreview(
+        message_id=message.id,
+        url="https://a.example/x",
+        status="ready",
+        title="A",
+        description="B",
+        site_name="a.example",
+    )
     return {
         "ProfileUpdated": (ProfileUpdated.of(user), {"type": "profile_updated", "payload": _public_user(user)}),
         "SessionRevoked": (SessionRevoked(jti="abc"), {"type": "session_revoked", "payload": {"jti": "abc"}}),
@@ -111,6 +122,23 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         "DeleteMessage": (
             DeleteMessage.of(message),
             {"type": "delete_message", "payload": {"id": str(message.id), "room_id": room_id}},
+        ),
+        "LinkPreviewReady": (
+            LinkPreviewReady.of(preview, room_id=room.id),
+            {
+                "type": "link_preview",
+                "payload": {
+                    "room_id": room_id,
+                    "message_id": str(message.id),
+                    "link_preview": {
+                        "url": "https://a.example/x",
+                        "title": "A",
+                        "description": "B",
+                        "site_name": "a.example",
+                        "image_url": None,
+                    },
+                },
+            },
         ),
         "UserJoined": (UserJoined.of(room.id, user), {"type": "user_joined", "payload": _user_in_room(room, user)}),
         "UserLeft": (UserLeft.of(room.id, user), {"type": "user_left", "payload": _user_in_room(room, user)}),
