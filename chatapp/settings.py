@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from chatapp.env import env_bool, env_int, env_list, env_rate, env_str
+from chatapp.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "rooms",
     "messaging",
+    "previews",
     "dms",
     "uploads",
     "search",
@@ -171,6 +172,13 @@ if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https:")):
 # Push endpoints are user input the server POSTs to: only https on public addresses, unless their
 # origin is listed here (comma separated, e.g. http://127.0.0.1:9911 for tests or an intranet service).
 PUSH_ENDPOINT_ALLOWLIST = env_list("PUSH_ENDPOINT_ALLOWLIST", [])
+
+# --- Link previews (previews/) ------------------------------------------------------------------
+# The first link of a message is fetched after it is sent (title, description, site name, image).
+LINK_PREVIEWS = env_bool("LINK_PREVIEWS", True)
+# Links are fetched only from public addresses, on ports 80 and 443; these networks (CIDRs, comma
+# separated: an intranet's 10.0.0.0/8, the tests' 127.0.0.2/32) are admitted besides.
+LINK_PREVIEW_ALLOWED_NETWORKS = env_networks("LINK_PREVIEW_ALLOWED_NETWORKS")
 
 # --- Redis: channel layer and cache ---------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -32,5 +32,6 @@ class DmApi(APIView):
         room, created = services.dm_get_or_create(user=user, recipient_id=data["recipient_id"])
         detail = room_get_for_user(room_id=room.id, user=user)
         return Response(
-            RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            RoomDetailSerializer(detail, context={"viewer_id": user.id}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

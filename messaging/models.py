@@ -135,7 +135,7 @@ class Reaction(models.Model):
 
 
 # What MessageSerializer reads besides the row itself: load these with every message shown.
-MESSAGE_RELATED = ("sender", "reply_to", "reply_to__sender")
+MESSAGE_RELATED = ("sender", "reply_to", "reply_to__sender", "link_preview", "link_preview__image")
 
 # The types a client may send (`system` messages are the server's own); the file types carry an upload.
 FILE_TYPES = (Message.Type.IMAGE, Message.Type.FILE, Message.Type.AUDIO)

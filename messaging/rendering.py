@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from accounts.models import User
 from messaging.models import Message
 from messaging.serializers import message_json
+from previews.models import MessageLinkPreview
+from uploads.models import Upload
 
 
 def _iso_sql(column: str) -> str:
@@ -26,6 +28,16 @@ def _iso_sql(column: str) -> str:
         f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
         f"|| CASE WHEN to_char({utc}, 'US') = '000000' THEN '' ELSE '.' || to_char({utc}, 'US') END || 'Z'"
     )
+
+
+def _link_preview_json_sql() -> str:
+    """`previews.serializers.link_preview_json` of the message's preview `lp` (its image `li`)."""
+    # MEDIA_URL inside an SQL literal: quotes doubled, and % doubled for the driver's placeholders.
+    media_url = settings.MEDIA_URL.replace("'", "''").replace("%", "%%")
+    ready = MessageLinkPreview.Status.READY.value
+    return f"""CASE WHEN m.is_deleted OR lp.status IS DISTINCT FROM '{ready}' THEN NULL ELSE json_build_object(
+            'url', lp.url, 'title', lp.title, 'description', lp.description, 'site_name', lp.site_name,
+            'image_url', CASE WHEN li.id IS NULL THEN NULL ELSE '{media_url}' || li.file END) END"""
 
 
 def _message_json_sql() -> str:
@@ -54,7 +66,8 @@ def _message_json_sql() -> str:
         'pinned', m.pinned_at IS NOT NULL AND NOT m.is_deleted,
         'client_msg_id', m.client_msg_id,
         'created_at', {_iso_sql("m.created_at")},
-        'updated_at', {_iso_sql("m.updated_at")})"""
+        'updated_at', {_iso_sql("m.updated_at")},
+        'link_preview', {_link_preview_json_sql()})"""
 
 
 def in_database() -> bool:
@@ -64,6 +77,7 @@ def in_database() -> bool:
 
 def _rendered(inner: str, direction: str, extra_columns: str = "") -> str:
     messages, users = Message._meta.db_table, User._meta.db_table
+    previews, uploads = MessageLinkPreview._meta.db_table, Upload._meta.db_table
     # Rows read (a look-ahead row included), then the array of at most `limit` of them in order.
     return f"""SELECT count(*),
         coalesce(json_agg({_message_json_sql()} ORDER BY page.n) FILTER (WHERE page.n <= %s), '[]')::text
@@ -75,7 +89,9 @@ def _rendered(inner: str, direction: str, extra_columns: str = "") -> str:
     JOIN {messages} m ON m.id = page.id
     JOIN {users} s ON s.id = m.sender_id
     LEFT JOIN {messages} r ON r.id = m.reply_to_id
-    LEFT JOIN {users} rs ON rs.id = r.sender_id"""
+    LEFT JOIN {users} rs ON rs.id = r.sender_id
+    LEFT JOIN {previews} lp ON lp.message_id = m.id
+    LEFT JOIN {uploads} li ON li.id = lp.image_id"""
 
 
 def page_json(*, room_id: UUID, offset: int, limit: int) -> tuple[str, int | None]:

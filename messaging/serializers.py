@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
 from messaging.models import CONTENT_MAX_LENGTH, SENDABLE_TYPES, Message
+from previews.serializers import LinkPreviewJSON, LinkPreviewSerializer, link_preview_json
 from rooms.models import Room, RoomMember
 from rooms.serializers import RoomSerializer
 
@@ -65,6 +66,7 @@ class MessageJSON(TypedDict):
     client_msg_id: str | None
     created_at: str | None
     updated_at: str | None
+    link_preview: LinkPreviewJSON | None
 
 
 class _ReplySenderSerializer(serializers.ModelSerializer):
@@ -123,6 +125,9 @@ class MessageSerializer(serializers.ModelSerializer):
         many=True, read_only=True, help_text="each emoji once, in the order first reacted; `[]` once deleted"
     )
     pinned = serializers.BooleanField(read_only=True, source="is_pinned", help_text="pinned to its room")
+    link_preview = LinkPreviewSerializer(
+        read_only=True, allow_null=True, help_text="the text's first link, once fetched (null until then, or if none)"
+    )
 
     class Meta:
         model = Message
@@ -148,6 +153,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_msg_id",
             "created_at",
             "updated_at",
+            "link_preview",
         ]
         read_only_fields = fields
 
@@ -169,8 +175,9 @@ def iso_datetime(value: datetime | None) -> str | None:
 def message_json(message: Message) -> MessageJSON:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
-    A deleted message keeps its id and times; its content, file fields, mentions, reactions and
-    pin are blanked (the service clears them too; this keeps older rows and reply previews honest).
+    A deleted message keeps its id and times; its content, file fields, mentions, reactions, pin
+    and link preview are blanked (the service clears them too; this keeps older rows and reply
+    previews honest).
     """
     deleted = message.is_deleted
     sender = message.sender
@@ -208,6 +215,8 @@ def message_json(message: Message) -> MessageJSON:
         "client_msg_id": message.client_msg_id,
         "created_at": iso_datetime(message.created_at),
         "updated_at": iso_datetime(message.updated_at),
+        # The reverse one-to-one loaded with MESSAGE_RELATED; getattr's default: the message has none.
+        "link_preview": None if deleted else link_preview_json(getattr(message, "link_preview", None)),
     }
 
 

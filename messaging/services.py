@@ -41,6 +41,7 @@ from messaging.selectors import (
     message_prev_id,
     room_position,
 )
+from previews.services import link_preview_follow
 from rooms.event_types import RoomSubscribe
 from rooms.models import Room, RoomMember
 from rooms.selectors import room_get_member
@@ -133,6 +134,14 @@ def _notify(*, message: Message, recipients: list[NotifyRecipient]) -> None:
         jobs.enqueue("push_message", message_id=str(message.id), recipients=list(recipients))
 
 
+def _link_preview(message: Message, *, new: bool = False) -> None:
+    """Keeps the message's link preview in step with its text: the one place a send, an edit or a
+    delete asks for one. A new first link is fetched by a job after commit (previews.jobs); a
+    deleted message, or one whose first link changed, loses its preview."""
+    text = "" if message.is_deleted else message.content
+    link_preview_follow(message=message, room_id=message.room_id, sender_id=message.sender_id, text=text, new=new)
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -213,6 +222,7 @@ def message_send(
         room_id=room.id, sender_id=sender.id, mentioned_ids=found.user_ids, everyone=found.everyone
     )
     _notify(message=message, recipients=recipients)
+    _link_preview(message, new=True)
     publish(NewMessage.of(message, prev_id=message_prev_id(message)), to=[room_group(room.id)], seq=seq)
     return message, True
 
@@ -280,6 +290,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
             room_id=message.room_id, sender_id=editor.id, mentioned_ids=newly_mentioned, mentioned_only=True
         )
         _notify(message=message, recipients=recipients)
+    _link_preview(message)
     publish(EditMessage.of(message), to=[room_group(message.room_id)])
     return message
 
@@ -332,6 +343,7 @@ def _soft_delete(message: Message) -> Message:
     # Out of the mentions inbox and the unread-mention counts.
     MessageMention.objects.filter(message_id=message.id, active=True).update(active=False)
     fulltext.unindex_message(message.id)
+    _link_preview(message)
     publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
     if was_pinned:
         # A pins panel follows pin events alone.

@@ -9,17 +9,21 @@ fetch.rb + location.rb.
 
 Refused: loopback, private (RFC 1918, IPv6 ULA), link-local (cloud metadata at 169.254.169.254
 included), shared/CGNAT 100.64/10, multicast, reserved, unspecified and documentation ranges, in
-IPv4 and IPv6 alike, and IPv4 addresses hidden in IPv6 ones (IPv4-mapped, NAT64, 6to4, Teredo).
+IPv4 and IPv6 alike, IPv4 addresses hidden in IPv6 ones (IPv4-mapped, NAT64, 6to4, Teredo), and
+the deprecated IPv4-compatible ::/96.
 A caller's Policy may admit exact origins or networks (an intranet push service, the tests').
 """
 
 import ipaddress
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -27,6 +31,9 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = {301, 302, 303, 307, 308}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv4-compatible IPv6 addresses (::a.b.c.d), deprecated by RFC 4291 and not in Python's list of
+# non-global ranges: some stacks still route them to the IPv4 address they carry.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class Refused(Exception):
@@ -68,6 +75,9 @@ class Policy:
     content_types: frozenset[str] | None = None
     # A CA bundle trusted besides the system's (an intranet service's private CA); None: the system's.
     ca_certs: str | None = None
+    # An answer longer than max_bytes: Failed, or (truncate) its first max_bytes, as a web page
+    # whose metadata sits in its head is still worth reading.
+    truncate: bool = False
 
     @classmethod
     def with_origins(cls, origins: list[str], **options: object) -> "Policy":
@@ -96,6 +106,13 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)  # names in lower case
     body: bytes = b""
+    url: str = ""  # the URL that answered: the last hop of any redirects
+    truncated: bool = False  # the body is the first policy.max_bytes of a longer one
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, in lower case ("" when none was sent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -114,27 +131,40 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 
 def is_public(address: IPAddress) -> bool:
     """Globally routable unicast, including any IPv4 address an IPv6 one carries."""
-    if address.is_multicast or not address.is_global:
+    if address.is_multicast or not address.is_global or address in _IPV4_COMPATIBLE:
         return False
     inner = _embedded_ipv4(address)
     return inner is None or is_public(inner)
 
 
-def _resolve(host: str, port: int) -> list[IPAddress]:
+# getaddrinfo has no timeout of its own (a name server that never answers holds it for as long as
+# the resolver's retries last): a request's lookups run here, and it stops waiting at its deadline.
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="outbound-dns")
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if timeout is None:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        else:
+            infos = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout)
+    except TimeoutError:
+        raise Failed(f"the host {host} was not resolved within {timeout:g} s") from None
     except (OSError, UnicodeError):
         raise Refused(f"the host {host} could not be resolved") from None
     # An IPv6 answer may carry a zone ("fe80::1%eth0"): the zone is not part of the address.
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
-def check_url(url: str, policy: Policy) -> Target:
-    """The URL's target if the policy admits it, resolved once; else Refused saying why."""
+def check_url(url: str, policy: Policy, *, timeout: float | None = None) -> Target:
+    """The URL's target if the policy admits it, resolved once; else Refused saying why.
+
+    `timeout`: seconds the host name's lookup may take (Failed after); None waits for the resolver.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -153,7 +183,7 @@ def check_url(url: str, policy: Policy) -> Target:
         raise Refused(f"the URL must use {' or '.join(sorted(policy.schemes))}")
     if not allow_listed and port not in policy.ports:
         raise Refused(f"the URL's port must be {' or '.join(str(p) for p in sorted(policy.ports))}")
-    addresses = _resolve(host, port)
+    addresses = _resolve(host, port, timeout)
     if not addresses:
         raise Refused(f"the host {host} has no address")
     if allow_listed:
@@ -165,10 +195,80 @@ def check_url(url: str, policy: Policy) -> Target:
     return Target(url, scheme, host, port, addresses[0], path)
 
 
-def _pool(target: Target, policy: Policy, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
+class _Deadline:
+    """One request's end: every socket it opens is shut down then, whatever is reading it.
+
+    A socket timeout bounds each read, not their sum: a server sending a few bytes at a time
+    (headers or body) kept a request with a 1 s timeout going for as long as it liked (40 s in
+    outbound/tests/test_guard.py::test_a_body_trickling_in_is_cut_at_the_deadline before this).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self._timers: list[threading.Timer] = []
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        timer = threading.Timer(max(self.remaining(), 0), _shut_down, (sock,))
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    # The plain socket's shutdown, for TLS too: a read blocked on it returns at once. A socket
+    # closed meanwhile has no descriptor left (-1), so this cannot reach another connection's.
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Watched:
+    """A connection that hands its socket to the request's deadline once connected. (http.client
+    closes the connection object when the answer says so and goes on reading through the answer:
+    the deadline, not the connection, owns the watch.)"""
+
+    sock: socket.socket | None
+
+    def __init__(self, *args: object, deadline: _Deadline, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if self.sock is not None:
+            self._deadline.watch(self.sock)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _pool(target: Target, policy: Policy, deadline: _Deadline) -> urllib3.HTTPConnectionPool:
+    remaining = deadline.remaining()
+    timeout = urllib3.Timeout(connect=remaining, read=remaining)
     if target.scheme == "https":
         # Connect to the checked address; verify the certificate, and send SNI, for the URL's host.
-        return urllib3.HTTPSConnectionPool(
+        return _HTTPSPool(
             str(target.address),
             target.port,
             timeout=timeout,
@@ -178,20 +278,25 @@ def _pool(target: Target, policy: Policy, timeout: urllib3.Timeout) -> urllib3.H
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
             ca_certs=policy.ca_certs,
+            deadline=deadline,
         )
-    return urllib3.HTTPConnectionPool(str(target.address), target.port, timeout=timeout, retries=False, maxsize=1)
+    return _HTTPPool(str(target.address), target.port, timeout=timeout, retries=False, maxsize=1, deadline=deadline)
 
 
-def _read_capped(answer: urllib3.BaseHTTPResponse, policy: Policy, deadline: float) -> bytes:
+def _read_capped(answer: urllib3.BaseHTTPResponse, policy: Policy, deadline: _Deadline) -> tuple[bytes, bool]:
+    """The body, at most policy.max_bytes of it (decoded), and whether it was cut there."""
     chunks, size = [], 0
     for chunk in answer.stream(16 * 1024, decode_content=True):
+        if size + len(chunk) > policy.max_bytes:
+            if not policy.truncate:
+                raise Failed(f"the answer is larger than {policy.max_bytes} bytes")
+            chunks.append(chunk[: policy.max_bytes - size])
+            return b"".join(chunks), True
         size += len(chunk)
-        if size > policy.max_bytes:
-            raise Failed(f"the answer is larger than {policy.max_bytes} bytes")
-        if time.monotonic() > deadline:
+        if deadline.remaining() < 0:
             raise Failed(f"the answer took longer than {policy.timeout:g} s")
         chunks.append(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks), False
 
 
 def request(
@@ -199,15 +304,25 @@ def request(
 ) -> Response:
     """Sends one request to a URL the policy admits (Refused otherwise) and reads the answer.
 
-    Raises Failed when it does not complete within `policy.timeout` or the answer is too large.
+    Every hop's URL is checked and its host resolved once, then connected to at that address.
+    Raises Failed when it does not complete within `policy.timeout` (lookups, connections,
+    redirects and reading all count) or the answer is too large.
     """
-    deadline = time.monotonic() + policy.timeout
+    deadline = _Deadline(policy.timeout)
+    try:
+        return _request(method, url, policy=policy, headers=headers, body=body, deadline=deadline)
+    finally:
+        deadline.cancel()
+
+
+def _request(
+    method: str, url: str, *, policy: Policy, headers: dict[str, str] | None, body: bytes | None, deadline: _Deadline
+) -> Response:
     for _hop in range(policy.max_redirects + 1):
-        target = check_url(url, policy)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        target = check_url(url, policy, timeout=max(deadline.remaining(), 0.001))
+        if deadline.remaining() <= 0:
             raise Failed(f"no answer within {policy.timeout:g} s")
-        pool = _pool(target, policy, urllib3.Timeout(connect=remaining, read=remaining))
+        pool = _pool(target, policy, deadline)
         try:
             answer = pool.urlopen(
                 method,
@@ -219,20 +334,22 @@ def request(
                 assert_same_host=False,
             )
             try:
-                response_headers = {name.lower(): value for name, value in answer.headers.items()}
-                location = response_headers.get("location")
+                response = Response(answer.status, {name.lower(): value for name, value in answer.headers.items()})
+                location = response.headers.get("location")
                 if answer.status in _REDIRECTS and location and policy.max_redirects:
                     url = urljoin(target.url, location)
                     if answer.status == 303:
                         method, body = "GET", None
                     continue
-                content_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
-                if policy.content_types is not None and content_type not in policy.content_types:
-                    return Response(answer.status, response_headers, b"")
-                return Response(answer.status, response_headers, _read_capped(answer, policy, deadline))
+                if policy.content_types is not None and response.content_type not in policy.content_types:
+                    return Response(answer.status, response.headers, b"", target.url)
+                content, truncated = _read_capped(answer, policy, deadline)
+                return Response(answer.status, response.headers, content, target.url, truncated)
             finally:
                 answer.release_conn()
-        except urllib3.exceptions.HTTPError as error:
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            if deadline.remaining() <= 0:
+                raise Failed(f"no complete answer within {policy.timeout:g} s") from None
             raise Failed(f"{type(error).__name__}: {error}") from None
         finally:
             pool.close()

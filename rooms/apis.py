@@ -51,14 +51,17 @@ class RoomListCreateApi(APIView):
         user = signed_in(request.user)
         room = services.room_create(creator=user, **validated(RoomCreateInput, request))
         detail = selectors.room_get_for_user(room_id=room.id, user=user)
-        return Response(RoomDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RoomDetailSerializer(detail, context={"viewer_id": user.id}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RoomDetailApi(APIView):
     @extend_schema(responses={200: RoomDetailSerializer, **error_responses(403)})
     def get(self, request: Request, room_id: UUID) -> Response:
-        room = selectors.room_get_for_user(room_id=room_id, user=signed_in(request.user))
-        return Response(RoomDetailSerializer(room).data)
+        user = signed_in(request.user)
+        room = selectors.room_get_for_user(room_id=room_id, user=user)
+        return Response(RoomDetailSerializer(room, context={"viewer_id": user.id}).data)
 
     @extend_schema(responses={200: ConfirmationSerializer, **error_responses(400, 403)})
     def delete(self, request: Request, room_id: UUID) -> Response:

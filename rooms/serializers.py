@@ -1,5 +1,6 @@
 """Wire shapes for rooms and the inputs of the room endpoints."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
@@ -15,13 +16,22 @@ class MemberUserSerializer(serializers.ModelSerializer):
 
 
 class RoomMemberSerializer(serializers.ModelSerializer):
+    """A membership. `notify_level` is shown only in the viewer's own entry (context `viewer_id`):
+    whether someone muted a room is theirs to know, not the other members'."""
+
     user_id = serializers.UUIDField(read_only=True)
     user = MemberUserSerializer(read_only=True)
+    notify_level = serializers.SerializerMethodField()
 
     class Meta:
         model = RoomMember
         fields = ["user_id", "user", "role", "read_at", "joined_at", "notify_level"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=RoomMember.NotifyLevel.choices, allow_null=True))
+    def get_notify_level(self, member: RoomMember) -> str | None:
+        viewer_id = self.context.get("viewer_id")
+        return member.notify_level if viewer_id is not None and member.user_id == viewer_id else None
 
 
 class RoomSerializer(serializers.ModelSerializer):

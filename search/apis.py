@@ -16,7 +16,8 @@ _Q_HELP = (
     'Words (all must appear), "exact phrase", -excluded, a OR b; the last word also matches as a prefix. '
     "Operators anywhere, - in front negates one: from:<username>, in:<room name> (quoted if it has spaces), "
     "in:@<username> (the direct room with them), has:file|image|link|audio, before:YYYY-MM-DD, "
-    "after:YYYY-MM-DD (both exclude the day named), is:unread. Operators alone are a valid search."
+    "after:YYYY-MM-DD (both exclude the day named), is:mention (mentions of you, by name or @room), is:unread. "
+    "Operators alone are a valid search."
 )
 
 

@@ -18,7 +18,7 @@ from chatapp.errors import BadRequest
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
 HAS_VALUES = ("file", "image", "link", "audio")
-IS_VALUES = ("unread",)
+IS_VALUES = ("mention", "unread")
 OPERATORS = ("from", "in", "has", "before", "after", "is")
 
 _TOKEN = re.compile(

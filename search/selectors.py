@@ -17,7 +17,7 @@ from uuid import UUID
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.db import connection
-from django.db.models import Expression, F, FloatField, Q, QuerySet
+from django.db.models import Exists, Expression, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
@@ -26,7 +26,7 @@ from accounts.models import User
 from chatapp.errors import BadRequest
 from chatapp.ids import parse_uuid
 from messaging import fulltext
-from messaging.models import FILE_TYPES, MESSAGE_RELATED, Message
+from messaging.models import FILE_TYPES, MESSAGE_RELATED, Message, MessageMention
 from rooms.models import Room, RoomMember
 from search import query as search_query
 from search.query import Filter, SearchQuery
@@ -130,6 +130,17 @@ def _unread(memberships: list[_Membership], user: User) -> Q:
     return unread & ~Q(sender_id=user.id)
 
 
+def _mentions_of(user: User) -> Q:
+    """Messages whose current text mentions `user`, by name or with @room (the mentions inbox's rule).
+
+    The rows outlive an edit that drops the mention, so only active ones count; a member's own
+    messages have none. Room access is not decided here: the query is already narrowed to the
+    rooms the user is a member of now.
+    """
+    rows = MessageMention.objects.filter(message_id=OuterRef("pk"), user_id=user.id, active=True)
+    return Q(Exists(rows))
+
+
 def _condition(filter_: Filter, user: User, memberships: list[_Membership]) -> Q:
     name, value = filter_.name, filter_.value
     if name == "from":
@@ -148,6 +159,8 @@ def _condition(filter_: Filter, user: User, memberships: list[_Membership]) -> Q
         return Q(created_at__gte=_day_start(value) + timedelta(days=1))
     if name == "is" and value == "unread":
         return _unread(memberships, user)
+    if name == "is" and value == "mention":
+        return _mentions_of(user)
     raise BadRequest(f"{name}:{value} is not supported")
 
 

@@ -176,3 +176,56 @@ def _encode(image: Image.Image, fmt: str, *, save_all: bool = False) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, **params)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ScaledImage:
+    content: bytes
+    extension: str  # "jpg" or "png"
+    mime: str
+    width: int
+    height: int
+
+
+# What an image fetched from elsewhere may be: no other decoder (EPS, PSD, ICO...) ever sees its bytes.
+FETCHED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+
+
+def scaled_image(data: bytes, *, max_side: int) -> ScaledImage:
+    """An image from bytes nobody checked (a link preview's), as a still of at most `max_side` px a
+    side: decoded under the upload pixel budget, its first frame turned upright, every byte but the
+    pixels dropped, re-encoded as PNG when it has transparency and JPEG otherwise.
+
+    Raises BadRequest for what is not such an image or is over the budget, ImageWorkBusy when no
+    image job slot comes free in time.
+    """
+    try:
+        with image_jobs().turn(), warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FETCHED_FORMATS) as image:
+                return _scaled(image, max_side)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadRequest(PIXEL_BUDGET_TEXT) from None
+    except _DECODE_ERRORS:
+        raise BadRequest("Image could not be decoded") from None
+
+
+def _scaled(image: Image.Image, max_side: int) -> ScaledImage:
+    width, height = image.size
+    if width * height * getattr(image, "n_frames", 1) > MAX_IMAGE_PIXELS:
+        raise BadRequest(PIXEL_BUDGET_TEXT)
+    image.seek(0)
+    # draft() lets the JPEG decoder skip to a smaller scale: a big photo is never decoded whole.
+    image.draft("RGB", (max_side, max_side))
+    with ImageOps.exif_transpose(image) as upright:
+        transparent = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+        still = upright.convert("RGBA" if transparent else "RGB")
+    with still:
+        still.thumbnail((max_side, max_side))
+        buffer = io.BytesIO()
+        if transparent:
+            still.save(buffer, format="PNG", optimize=True)
+        else:
+            still.save(buffer, format="JPEG", quality=85)
+        extension, mime = ("png", "image/png") if transparent else ("jpg", "image/jpeg")
+        return ScaledImage(buffer.getvalue(), extension, mime, still.width, still.height)

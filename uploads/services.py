@@ -4,6 +4,7 @@ import functools
 import logging
 import secrets
 from datetime import datetime
+from uuid import UUID
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -14,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from uploads.images import process_image
+from uploads.images import process_image, scaled_image
 from uploads.models import Upload
 from uploads.validation import check_upload
 
@@ -63,8 +64,35 @@ def upload_create(*, owner: AbstractBaseUser, file: UploadedFile) -> Upload:
     return upload
 
 
+def image_upload_create(*, owner_id: UUID | str, data: bytes, original_name: str, max_side: int) -> Upload:
+    """Stores image bytes the server fetched (a link preview's image) as an upload of `owner_id`'s:
+    re-encoded to at most `max_side` px (`uploads.images.scaled_image`), under a random name,
+    served from /media/ with the headers of every upload. Raises BadRequest for what is not a
+    decodable image within the pixel budget."""
+    image = scaled_image(data, max_side=max_side)
+    upload = Upload(
+        owner_id=owner_id,
+        original_name=f"{original_name}.{image.extension}",
+        mime=image.mime,
+        kind=Upload.Kind.IMAGE,
+        size=len(image.content),
+        width=image.width,
+        height=image.height,
+    )
+    name = default_storage.save(_random_name(image.extension), ContentFile(image.content))
+    upload.file.name = name
+    try:
+        with transaction.atomic():
+            upload.save(force_insert=True)
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return upload
+
+
 def _referenced(queryset):
-    """Annotates whether a message or an avatar still points at each upload."""
+    """Annotates whether a message, an avatar or any row with a foreign key to it (a link
+    preview's image) still points at each upload."""
     # The user model through Django's indirection: accounts (which checks avatars against uploads)
     # sits above this app.
     avatar_refs = get_user_model().objects.filter(avatar__endswith=OuterRef("file"))
@@ -79,6 +107,13 @@ def _referenced(queryset):
             _in_message=Exists(message_model.objects.filter(file_url__endswith=OuterRef("file")))
         )
         condition |= Q(_in_message=True)
+    # Apps above this one that keep an upload through a foreign key, found through Django's model
+    # registry rather than imported: a row pointing at an upload keeps it.
+    for number, relation in enumerate(Upload._meta.related_objects):
+        if relation.one_to_many or relation.one_to_one:  # a foreign key or one-to-one to Upload
+            rows = relation.related_model._default_manager.filter(**{relation.field.name: OuterRef("pk")})
+            queryset = queryset.annotate(**{f"_in_rows_{number}": Exists(rows)})
+            condition |= Q(**{f"_in_rows_{number}": True})
     return queryset, condition
 
 

@@ -39,7 +39,16 @@ def test_debug_with_nothing_set_starts_on_the_embedded_default(tmp_path):
     assert (tmp_path / "dev_secret_key").exists()
 
 
-@pytest.mark.parametrize("name,value", [("DEBUG", "maybe"), ("PORT", "eighty"), ("RATE_LIMIT_AUTH", "lots")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("DEBUG", "maybe"),
+        ("PORT", "eighty"),
+        ("RATE_LIMIT_AUTH", "lots"),
+        ("LINK_PREVIEWS", "sometimes"),
+        ("LINK_PREVIEW_ALLOWED_NETWORKS", "10.0.0.0/8,intranet"),
+    ],
+)
 def test_nonsense_configuration_fails_loudly(name, value, tmp_path):
     result = start_settings(**{"DEBUG": "true", "VAR_DIR": str(tmp_path), name: value})
     assert result.returncode != 0

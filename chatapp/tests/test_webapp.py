@@ -57,8 +57,19 @@ def test_every_manifest_icon_is_a_png_of_its_stated_size(client):
             assert f"{image.width}x{image.height}" == icon["sizes"]
 
 
-def test_a_messages_address_serves_the_workspace_page(client):
-    response = client.get("/rooms/11111111-1111-1111-1111-111111111111/messages/22222222-2222-2222-2222-222222222222")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/rooms/11111111-1111-1111-1111-111111111111",
+        "/rooms/11111111-1111-1111-1111-111111111111/messages/22222222-2222-2222-2222-222222222222",
+    ],
+)
+def test_a_rooms_and_a_messages_address_serve_the_workspace_page(client, path):
+    response = client.get(path)
     assert response.status_code == 200
     assert b'id="composer-input"' in response.content
-    assert client.get("/rooms/not-a-uuid/messages/x").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/rooms/not-a-uuid", "/rooms/not-a-uuid/messages/x", "/rooms/"])
+def test_an_address_without_ids_is_a_404(client, path):
+    assert client.get(path).status_code == 404

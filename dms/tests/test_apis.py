@@ -38,7 +38,9 @@ class TestStart:
             position = {"room_id": body["id"], "message_seq": 0, "last_message_id": None}
             assert subscribe == {"type": "room_subscribe", "payload": position}
             assert created["type"] == "dm_created"
-            assert created["payload"]["room"] == body
+            # One event for both sides: it shows nobody's notification level (each sees only their own).
+            mine_hidden = {**body, "members": [{**m, "notify_level": None} for m in body["members"]]}
+            assert created["payload"]["room"] == mine_hidden
             assert created["payload"]["sender"]["id"] == str(user.id)
             assert "email" not in created["payload"]["sender"]
 

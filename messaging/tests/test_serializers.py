@@ -88,3 +88,28 @@ def test_every_kind_of_message_renders_exactly_as_drf_does(make_room, user, othe
     for message in Message.objects.filter(pk__in=[m.pk for m in variants]).select_related(*MESSAGE_RELATED):
         assert message_json(message) == drf_rendering(message), message.content
         assert list(message_json(message)) == list(drf_rendering(message)), "same key order"
+
+
+def test_link_previews_render_exactly_as_drf_does(make_room, user, make_message, make_upload):
+    from previews.models import MessageLinkPreview
+
+    room = make_room(user)
+    fields = {"url": "https://a.example/", "title": "A", "description": "About A", "site_name": "a.example"}
+    ready = make_message(room, user, "https://a.example/ ready")
+    MessageLinkPreview.objects.create(message=ready, status="ready", image=make_upload(user), **fields)
+    without_image = make_message(room, user, "https://a.example/ no image")
+    MessageLinkPreview.objects.create(message=without_image, status="ready", **fields)
+    pending = make_message(room, user, "https://a.example/ pending")
+    MessageLinkPreview.objects.create(message=pending, url="https://a.example/")
+    failed = make_message(room, user, "https://a.example/ failed")
+    MessageLinkPreview.objects.create(message=failed, url="https://a.example/", status="failed")
+
+    loaded = Message.objects.select_related(*MESSAGE_RELATED).in_bulk(
+        [ready.pk, without_image.pk, pending.pk, failed.pk]
+    )
+    for message in loaded.values():
+        assert message_json(message) == drf_rendering(message), message.content
+    assert message_json(loaded[ready.pk])["link_preview"] == {**fields, "image_url": ready.link_preview.image.url}
+    assert message_json(loaded[without_image.pk])["link_preview"] == {**fields, "image_url": None}
+    assert message_json(loaded[pending.pk])["link_preview"] is None
+    assert message_json(loaded[failed.pk])["link_preview"] is None

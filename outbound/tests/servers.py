@@ -1,4 +1,5 @@
-"""Real HTTP(S) servers on 127.0.0.1 for tests of outbound requests: each records what it received."""
+"""Real HTTP(S) servers on loopback addresses for tests of outbound requests: each records what it
+received, and whether a client hung up before its answer was all sent."""
 
 import queue
 import ssl
@@ -23,15 +24,26 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow service)
+    # The body in pieces of chunk_size bytes, chunk_interval seconds apart (a body trickling in).
+    chunk_size: int = 64 * 1024
+    chunk_interval: float = 0.0
 
 
 class RecordingServer:
     """Answers every request with `answer(received)` and queues what it received."""
 
-    def __init__(self, answer: Callable[[Received], Answer] | None = None, *, tls: ssl.SSLContext | None = None):
+    def __init__(
+        self,
+        answer: Callable[[Received], Answer] | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
+    ):
         self.received: queue.Queue[Received] = queue.Queue()
         self.answer = answer or (lambda received: Answer())
         self.release = threading.Event()  # set at stop: a delayed answer stops waiting
+        self.hung_up: queue.Queue[int] = queue.Queue()  # body bytes sent before a client hung up
+        self.host = host
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,14 +61,24 @@ class RecordingServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                sent = 0
+                try:
+                    while sent < len(answer.body) and not server.release.is_set():
+                        if sent and answer.chunk_interval:
+                            server.release.wait(answer.chunk_interval)
+                        self.wfile.write(answer.body[sent : sent + answer.chunk_size])
+                        self.wfile.flush()
+                        sent += answer.chunk_size
+                except OSError:  # the client hung up: what a capped or timed-out read does
+                    server.hung_up.put(sent)
+                    self.close_connection = True
 
             do_GET = do_POST = _handle  # noqa: N815
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
@@ -64,8 +86,8 @@ class RecordingServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
-    def origin(self, scheme: str = "http", host: str = "127.0.0.1") -> str:
-        return f"{scheme}://{host}:{self.port}"
+    def origin(self, scheme: str = "http", host: str | None = None) -> str:
+        return f"{scheme}://{host or self.host}:{self.port}"
 
     def next(self, timeout: float = 10) -> Received:
         return self.received.get(timeout=timeout)

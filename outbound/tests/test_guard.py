@@ -1,9 +1,10 @@
 import ipaddress
+import threading
 import time
 
 import pytest
 
-from outbound import Failed, Policy, Refused, check_url, request
+from outbound import Failed, Policy, Refused, check_url, guard, request
 from outbound.tests.servers import Answer, RecordingServer
 from outbound.tests.tls import make_tls
 
@@ -54,6 +55,23 @@ def servers():
 )
 def test_urls_that_reach_private_reserved_or_odd_targets_are_refused(url, reason):
     with pytest.raises(Refused, match=reason):
+        check_url(url, Policy())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://2130706433/",  # 127.0.0.1 as one decimal number
+        "https://0x7f000001/",
+        "https://127.1/",
+        "https://0177.0.0.1/",  # octal
+        "https://[::127.0.0.1]/",  # IPv4-compatible (deprecated) form
+        "https://[0:0:0:0:0:ffff:7f00:1]/",  # IPv4-mapped, spelled out
+        "https://LOCALHOST./",
+    ],
+)
+def test_other_spellings_of_loopback_are_refused_by_the_address_they_resolve_to(url):
+    with pytest.raises(Refused, match="private or reserved"):
         check_url(url, Policy())
 
 
@@ -137,3 +155,67 @@ def test_https_goes_to_the_pinned_address_with_the_url_host_for_sni_and_certific
     by_address = Policy.with_origins([secure.origin("https")], ca_certs=ca)
     with pytest.raises(Failed):
         request("POST", f"https://127.0.0.1:{secure.port}/p", policy=by_address)
+
+
+def test_a_body_trickling_in_is_cut_at_the_deadline(servers):
+    # Each piece arrives well within a socket timeout; only the request's total time stops it.
+    trickle = servers(lambda r: Answer(200, body=b"x" * 4000, chunk_size=10, chunk_interval=0.1))
+    started = time.monotonic()
+    with pytest.raises(Failed, match="1 s"):
+        request("GET", trickle.origin() + "/", policy=Policy.with_origins([trickle.origin()], timeout=1))
+    assert 1 <= time.monotonic() - started < 2.5  # the whole body would take 40 s
+    assert trickle.hung_up.get(timeout=5) < 4000
+
+
+def test_a_truncating_policy_keeps_the_first_max_bytes_and_hangs_up(servers):
+    huge = servers(lambda r: Answer(200, body=b"<head>" + b"x" * (8 * 1024 * 1024)))
+    policy = Policy.with_origins([huge.origin()], max_bytes=100_000, truncate=True)
+
+    answer = request("GET", huge.origin() + "/", policy=policy)
+
+    assert (len(answer.body), answer.truncated, answer.body[:6]) == (100_000, True, b"<head>")
+    # The rest was never read: the server could not send it all.
+    assert huge.hung_up.get(timeout=5) < 8 * 1024 * 1024
+
+
+def test_an_answer_of_another_content_type_is_not_read(servers):
+    json_service = servers(lambda r: Answer(200, body=b'{"a": 1}', headers={"Content-Type": "application/json"}))
+    policy = Policy.with_origins([json_service.origin()], content_types=frozenset({"text/html"}))
+    answer = request("GET", json_service.origin() + "/", policy=policy)
+    assert (answer.status, answer.content_type, answer.body) == (200, "application/json", b"")
+
+
+def test_a_followed_redirect_reports_the_url_that_answered(servers):
+    final = servers(lambda r: Answer(200, body=b"here"))
+    first = servers(lambda r: Answer(301, headers={"Location": f"{final.origin()}/landing?x=1"}))
+    policy = Policy.with_origins([first.origin(), final.origin()], max_redirects=3)
+
+    answer = request("GET", f"{first.origin()}/start", policy=policy)
+
+    assert (answer.status, answer.body, answer.url) == (200, b"here", f"{final.origin()}/landing?x=1")
+    assert (first.next().path, final.next().path) == ("/start", "/landing?x=1")
+
+
+def test_more_redirects_than_allowed_fail(servers):
+    loop = servers(lambda r: Answer(302, headers={"Location": "/again"}))
+    with pytest.raises(Failed, match="more than 3 redirects"):
+        request("GET", loop.origin() + "/", policy=Policy.with_origins([loop.origin()], max_redirects=3))
+    assert [loop.next().path for _ in range(4)] == ["/", "/again", "/again", "/again"]
+    assert loop.got_nothing()
+
+
+def test_a_host_name_lookup_that_hangs_fails_at_the_deadline(monkeypatch):
+    answered = threading.Event()
+
+    def hanging_lookup(*args, **kwargs):
+        answered.wait(10)  # a name server that never answers (released at the end of the test)
+        raise OSError("no answer")
+
+    monkeypatch.setattr(guard.socket, "getaddrinfo", hanging_lookup)
+    started = time.monotonic()
+    try:
+        with pytest.raises(Failed, match="not resolved within"):
+            request("GET", "https://slow-dns.example/", policy=Policy(timeout=0.5))
+        assert time.monotonic() - started < 2
+    finally:
+        answered.set()

@@ -11,7 +11,7 @@ from broadcast.events import Event
 from rooms.selectors import RoomPosition
 
 # Every app that owns events; a new app's `event_types` joins this list and the shapes below.
-EVENT_MODULES = [f"{app}.event_types" for app in ("accounts", "rooms", "messaging", "dms", "realtime")]
+EVENT_MODULES = [f"{app}.event_types" for app in ("accounts", "rooms", "messaging", "previews", "dms", "realtime")]
 
 READ_AT = datetime(2025, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
 
@@ -43,6 +43,7 @@ def _message_json(message) -> dict:
         "client_msg_id": None,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": message.updated_at.isoformat().replace("+00:00", "Z"),
+        "link_preview": None,
     }
 
 
@@ -77,6 +78,8 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         ReactionRemoved,
     )
     from messaging.models import Message
+    from previews.event_types import LinkPreviewReady
+    from previews.models import MessageLinkPreview
     from realtime.event_types import (
         AuthRequired,
         Connected,
@@ -108,6 +111,14 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
     message_id = str(message.id)
     pinned = Message(id=message.id, room=room, sender=user, pinned_at=READ_AT, pinned_by=user)
     reaction = {"room_id": room_id, "message_id": message_id, "emoji": "👍🏽", "user_id": user_id}
+    preview = MessageLinkPreview(
+        message_id=message.id,
+        url="https://a.example/x",
+        status="ready",
+        title="A",
+        description="B",
+        site_name="a.example",
+    )
     return {
         "ProfileUpdated": (ProfileUpdated.of(user), {"type": "profile_updated", "payload": _public_user(user)}),
         "SessionRevoked": (SessionRevoked(jti="abc"), {"type": "session_revoked", "payload": {"jti": "abc"}}),
@@ -150,6 +161,23 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         "MessageUnpinned": (
             MessageUnpinned.of(message),
             {"type": "message_unpinned", "payload": {"room_id": room_id, "message_id": message_id}},
+        ),
+        "LinkPreviewReady": (
+            LinkPreviewReady.of(preview, room_id=room.id),
+            {
+                "type": "link_preview",
+                "payload": {
+                    "room_id": room_id,
+                    "message_id": str(message.id),
+                    "link_preview": {
+                        "url": "https://a.example/x",
+                        "title": "A",
+                        "description": "B",
+                        "site_name": "a.example",
+                        "image_url": None,
+                    },
+                },
+            },
         ),
         "UserJoined": (UserJoined.of(room.id, user), {"type": "user_joined", "payload": _user_in_room(room, user)}),
         "UserLeft": (UserLeft.of(room.id, user), {"type": "user_left", "payload": _user_in_room(room, user)}),

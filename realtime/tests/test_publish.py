@@ -75,6 +75,7 @@ def test_the_sequence_and_skipped_user_travel_with_the_event(user, room, publish
     async def raw() -> dict:
         return await layer.receive(listener.channel)
 
+    # Straight off the layer, before any `.events()` call leaves a receive of its own pending.
     message = listener.loop.run_until_complete(raw())
     assert (message["event"], message["seq"], message["skip_user"]) == ("user_joined", 4, str(user.id))
 

@@ -31,14 +31,22 @@ def test_member_sets_the_level_and_sees_it_in_the_room(api_client_for, other_use
     assert members[str(other_user.id)]["notify_level"] == level
 
 
-def test_the_level_is_in_every_member_entry_with_its_default(api_client_for, user, other_user, private_room):
-    members = api_client_for(user).get(f"/api/v1/rooms/{private_room.id}").json()["members"]
-    assert [m["notify_level"] for m in members] == ["mentions", "mentions"]
+def test_the_level_is_in_my_own_member_entry_with_its_default(api_client_for, user, other_user, private_room):
+    members = {m["user_id"]: m for m in api_client_for(user).get(f"/api/v1/rooms/{private_room.id}").json()["members"]}
+    assert members[str(user.id)]["notify_level"] == "mentions"
+
+
+def test_nobody_sees_whether_another_member_muted_the_room(api_client_for, user, other_user, private_room):
+    api_client_for(other_user).patch(url(private_room.id), {"level": "nothing"}, format="json")
+    members = {m["user_id"]: m for m in api_client_for(user).get(f"/api/v1/rooms/{private_room.id}").json()["members"]}
+    assert "notify_level" in members[str(other_user.id)]
+    assert members[str(other_user.id)]["notify_level"] is None
 
 
 def test_a_direct_room_starts_at_all(api_client_for, user, other_user):
     body = api_client_for(user).post("/api/v1/dm", {"recipient_id": str(other_user.id)}, format="json").json()
-    assert [m["notify_level"] for m in body["members"]] == ["all", "all"]
+    assert [m["notify_level"] for m in body["members"] if m["user_id"] == str(user.id)] == ["all"]
+    assert RoomMember.objects.get(room_id=body["id"], user=other_user).notify_level == "all"
 
 
 def test_the_users_other_sockets_hear_the_new_level(

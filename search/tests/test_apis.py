@@ -5,9 +5,10 @@ from django.db import connection
 from django.utils import timezone
 
 from dms.services import dm_get_or_create
+from messaging.models import MessageMention
 from messaging.services import message_delete, message_edit
 from rooms.models import RoomMember
-from rooms.services import room_leave, room_mark_read
+from rooms.services import room_join, room_leave, room_mark_read
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,35 @@ class TestOperators:
         assert contents(user, "is:unread news") == ["fresh news"]
         assert contents(user, "news -is:unread") == ["my own news", "old news"]
 
+    def test_is_mention_finds_messages_that_mention_you_by_name_or_room(
+        self, user, other_user, carol, general, send, contents
+    ):
+        room_join(room_id=general.id, user=carol)
+        send(general, other_user, "@alice deploy please")
+        send(general, other_user, "@room deploy done")
+        send(general, other_user, "@carol deploy yours")
+        send(general, other_user, "deploy without anyone")
+        send(general, user, "@bob deploy mine")
+        assert contents(user, "is:mention") == ["@room deploy done", "@alice deploy please"]
+        assert contents(user, "is:mention please") == ["@alice deploy please"]
+        assert contents(user, "deploy -is:mention") == [
+            "@bob deploy mine",
+            "deploy without anyone",
+            "@carol deploy yours",
+        ]
+        # bob wrote the @room: his own message does not mention him.
+        assert contents(other_user, "is:mention") == ["@bob deploy mine"]
+        assert contents(carol, "is:mention") == ["@carol deploy yours", "@room deploy done"]
+
+    def test_is_mention_follows_edits_and_deletions(self, user, other_user, general, send, contents):
+        edited = send(general, other_user, "@alice look")
+        dropped = send(general, other_user, "@alice gone soon")
+        message_edit(message_id=edited.id, editor=other_user, content="nobody to look")
+        assert contents(user, "is:mention") == ["@alice gone soon"]
+        message_edit(message_id=edited.id, editor=other_user, content="@alice look again")
+        message_delete(message_id=dropped.id, actor=other_user)
+        assert contents(user, "is:mention") == ["@alice look again"]
+
     def test_operators_combine(self, user, other_user, general, make_room, send, contents):
         ops = make_room(user, name="Ops", members=[other_user])
         send(ops, other_user, "deploy https://ci.example.com")
@@ -197,14 +227,18 @@ class TestAccess:
         "before:2999-01-01",
         "is:unread",
         "-is:unread",
+        "is:mention",
+        "is:mention secret",
+        "-is:mention",
         "-in:General",
         "-from:alice",
     ]
 
     @pytest.fixture
     def others_rooms(self, user, other_user, carol, make_room, send):
-        """bob's messages "secret plan https://x.example" in rooms alice cannot read any more or never could."""
-        text = "secret plan https://x.example"
+        """bob's messages "secret plan https://x.example @alice @carol" in rooms alice cannot read any more or
+        never could (the left room's still mentions her: she was a member when it was sent)."""
+        text = "secret plan https://x.example @alice @carol"
         left = make_room(other_user, name="Hideout", members=[user])
         send(left, other_user, text)
         room_leave(room_id=left.id, user=user)
@@ -223,6 +257,14 @@ class TestAccess:
         # carol is in the direct room only: she finds that one message, and no other.
         found = {m["room"]["id"] for m in search(carol, q)["data"]}
         assert found <= {str(others_rooms[3].id)}
+
+    def test_a_mention_in_a_room_you_left_is_not_found(self, user, others_rooms, search):
+        assert MessageMention.objects.filter(user=user, active=True, message__room=others_rooms[0]).exists()
+        assert search(user, "is:mention")["data"] == []
+
+    def test_is_mention_finds_a_direct_rooms_mention_for_its_member(self, carol, others_rooms, search):
+        found = search(carol, "is:mention")["data"]
+        assert [m["room"]["id"] for m in found] == [str(others_rooms[3].id)]
 
     def test_the_same_messages_are_found_by_a_member(self, other_user, others_rooms, search):
         found = search(other_user, "secret plan")["data"]
@@ -325,7 +367,7 @@ class TestBadInput:
             ({"q": "   "}, "q must have a word or an operator to search for"),
             ({"q": "from:"}, "q must have a word or an operator to search for"),
             ({"q": "has:banana"}, "has: takes one of file, image, link, audio"),
-            ({"q": "is:happy"}, "is: takes one of unread"),
+            ({"q": "is:happy"}, "is: takes one of mention, unread"),
             ({"q": "before:yesterday"}, "before: takes a date as YYYY-MM-DD, e.g. before:2024-05-31"),
             ({"q": "after:2024-02-30"}, "after: takes a date as YYYY-MM-DD, e.g. after:2024-05-31"),
             ({"q": "x", "sort": "oldest"}, "sort must be one of: newest, relevance"),

@@ -90,6 +90,8 @@ export const api = {
       ),
     ),
   searchUsers: (term, opts) => request("GET", `/users/search${q({ q: term })}`, undefined, opts),
+  searchMessages: ({ query, cursor, limit = 20 }, opts) =>
+    request("GET", `/search${q({ q: query, cursor, limit })}`, undefined, opts),
 
   publicRooms: (page = 1, limit = 20) => request("GET", `/rooms${q({ page, limit })}`),
   myRooms: () => request("GET", "/rooms/me"),
@@ -99,8 +101,8 @@ export const api = {
   joinRoom: (roomId) => request("POST", `/rooms/${id(roomId)}/join`),
   leaveRoom: (roomId) => request("POST", `/rooms/${id(roomId)}/leave`),
   addMember: (roomId, userId) => request("POST", `/rooms/${id(roomId)}/members`, { user_id: userId }),
-  messages: (roomId, { before, after, limit = 30 } = {}) =>
-    request("GET", `/rooms/${id(roomId)}/messages${q({ before, after, limit })}`),
+  messages: (roomId, { before, after, around, limit = 30 } = {}) =>
+    request("GET", `/rooms/${id(roomId)}/messages${q({ before, after, around, limit })}`),
   // A send that hangs must not hold up the ones queued behind it; a retry is idempotent.
   sendMessage: (roomId, data) => request("POST", `/rooms/${id(roomId)}/messages`, data, { timeoutMs: 20000 }),
   markRead: (roomId) => request("POST", `/rooms/${id(roomId)}/read`),

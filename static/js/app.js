@@ -6,6 +6,7 @@ import { followMentions } from "./mention-alerts.js";
 import { setupNavigation } from "./navigation.js";
 import { Outbox } from "./outbox.js";
 import { registerServiceWorker, resyncPush, turnPushOff } from "./push.js";
+import { parseRoute } from "./routes.js";
 import { ChatSocket } from "./socket.js";
 import { followSocket } from "./socket-events.js";
 import { unlockSound } from "./sound.js";
@@ -17,6 +18,7 @@ import { confirmDialog, openImage, setupMembers } from "./views/dialogs.js";
 import { renderHeader, renderMe, renderTyping } from "./views/header.js";
 import { MentionPicker } from "./views/mention-picker.js";
 import { MessageList } from "./views/messages.js";
+import { SearchBox } from "./views/search-box.js";
 
 const store = new Store();
 const outbox = new Outbox(store);
@@ -34,6 +36,8 @@ const messages = new MessageList({
   onDelete: deleteMessage,
   onRetry: (m) => outbox.deliver(m),
   onLoadOlder: () => nav.loadOlder(),
+  onLoadNewer: () => nav.loadNewer(),
+  onLoadAround: (id) => nav.loadAround(id),
   onOpenImage: openImage,
 });
 const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping, onEditLast: editLastMessage });
@@ -44,15 +48,21 @@ const nav = setupNavigation({ store, messages, composer });
 setInterval(() => store.activeRoomId && renderTyping(store), 1000);
 
 // ---- sending -----------------------------------------------------------------------------------
-function sendText(content, replyTo) {
-  if (store.activeRoomId) outbox.send(store.activeRoomId, { content }, replyTo);
+// What is sent shows at the bottom, among the newest messages: the room goes back there first.
+async function sendText(content, replyTo) {
+  const roomId = store.activeRoomId;
+  if (!roomId) return;
+  await nav.toPresent();
+  outbox.send(roomId, { content }, replyTo);
 }
 
-function sendFile(result, caption, replyTo) {
-  if (!store.activeRoomId) return;
+async function sendFile(result, caption, replyTo) {
+  const roomId = store.activeRoomId;
+  if (!roomId) return;
+  await nav.toPresent();
   const type = result.is_image ? "image" : result.is_audio ? "audio" : "file";
   outbox.send(
-    store.activeRoomId,
+    roomId,
     { type, content: caption || "", file_url: result.url, file_name: result.file_name, file_size: result.file_size },
     replyTo,
   );
@@ -158,15 +168,17 @@ async function boot() {
   }
   renderMe(store);
   setupChrome({ store, socket, members, nav, onLogout: logout });
+  new SearchBox({
+    store,
+    onOpen: (hit) => openAt(hit.room.id, hit.id, { focus: false }),
+    onReveal: () => nav.closeConversation(),
+  });
   document.body.classList.remove("is-booting");
   await nav.refreshRooms();
   socket.connect();
-  // A message's address (/rooms/<id>/messages/<id>, where notifications link) or #room=<id>.
-  const link = /^\/rooms\/([\w-]+)\/messages\/([\w-]+)$/.exec(location.pathname);
-  const wanted = new URLSearchParams(location.hash.slice(1));
-  if (link) history.replaceState(null, "", "/");
-  const roomId = link?.[1] || wanted.get("room");
-  if (link || store.rooms.has(roomId)) openAt(roomId, link?.[2] || wanted.get("message"));
+  // The address opened: a room's, a message's (where notifications and copied links lead) or "/".
+  showAddress("replace");
+  window.addEventListener("popstate", () => showAddress("none"));
   unlockSound();
   // The installable app's worker (no permission asked: that is the settings button's job).
   if (await registerServiceWorker()) {
@@ -177,10 +189,17 @@ async function boot() {
   }
 }
 
-/** A room opened at one message (a notification's link), or at its unread / newest ones. */
-async function openAt(roomId, messageId) {
-  await nav.openRoom(roomId, { refresh: !store.rooms.has(roomId) });
-  if (messageId && store.activeRoomId === roomId) messages.jumpTo(messageId);
+/** What the address bar says, on the page: on load, and on back and forward (`how`: "none"). */
+function showAddress(how) {
+  const { roomId, messageId } = parseRoute(location.pathname, location.hash);
+  if (roomId) openAt(roomId, messageId, { history: how });
+  else if (store.activeRoomId) nav.closeConversation({ history: how });
+  else if (location.pathname !== "/") history.replaceState(null, "", "/");
+}
+
+/** A room opened at one message (a notification's or a search result's), or at its unread / newest ones. */
+function openAt(roomId, messageId, { history = "push", focus = true } = {}) {
+  return nav.openRoom(roomId, { refresh: !store.rooms.has(roomId), messageId: messageId || null, history, focus });
 }
 
 // For the browser tests (drop the socket as a network failure would) and for debugging.

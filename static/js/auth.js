@@ -1,6 +1,9 @@
 // Where the token lives: sessionStorage for this tab, localStorage too when "remember me" is ticked.
+import { workspacePath } from "./routes.js";
+
 const KEY = "chatapp.token";
 const ENDED_KEY = "chatapp.sessionEnded";
+const NEXT_KEY = "chatapp.next"; // the workspace address to return to after signing in
 
 export function getToken() {
   try {
@@ -59,7 +62,17 @@ export async function tokenRefused(usedToken, reason = "") {
 export function goToLogin(reason = "") {
   clearToken();
   if (reason) sessionStorage.setItem(ENDED_KEY, reason);
+  // A room's or message's address opened while signed out leads back there once signed in.
+  const here = workspacePath(window.location.pathname);
+  if (here !== "/") sessionStorage.setItem(NEXT_KEY, here);
   if (window.location.pathname !== "/login") window.location.replace("/login");
+}
+
+/** Where to go once signed in: the address remembered by goToLogin (once), or "/". */
+export function takeNextPath() {
+  const path = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  return workspacePath(path);
 }
 
 /** The reason a session ended, once (the login page shows it and forgets it). */

@@ -36,6 +36,24 @@ export class Conversation {
     this.loaded = false;
     this.hasMore = true;
     this.loadingOlder = false;
+    // Holding a stretch of older history (a link to a message) rather than the newest messages:
+    // newer ones load page by page, and live ones wait on the server until they are reached.
+    this.hasNewer = false;
+    this.loadingNewer = false;
+  }
+
+  /** Forgets what was loaded, but not what is being sent (pending or failed messages stay). */
+  clear() {
+    const unsent = this.items.filter((m) => m.pending);
+    this.items = [];
+    this.byId = new Map();
+    for (const m of unsent) {
+      this.items.push(m);
+      this.byId.set(m.id, m);
+    }
+    this.loaded = false;
+    this.hasMore = true;
+    this.hasNewer = false;
   }
 
   /**
@@ -71,6 +89,12 @@ export class Conversation {
     }
     if (message.pending) message._seq = ++pendingSeq;
     message._key = timeKey(message.created_at);
+    // Past the newest message held while newer ones are still on the server: it would sit after a
+    // gap. It is loaded in its place when the reader gets there.
+    if (this.hasNewer && !message.pending) {
+      const newest = this.byId.get(this.newestId);
+      if (!newest || compareMessages(message, newest) > 0) return null;
+    }
     this.byId.set(message.id, message);
     this.insert(message);
     return "added";

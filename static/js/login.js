@@ -1,10 +1,10 @@
 // The login / register page.
 import { api } from "./api.js";
-import { getToken, setToken, takeEndedReason } from "./auth.js";
+import { getToken, setToken, takeEndedReason, takeNextPath } from "./auth.js";
 import { $, clearErrors, showFieldErrors } from "./dom.js";
 import { setupTabs } from "./views/tabs.js";
 
-if (getToken()) window.location.replace("/");
+if (getToken()) window.location.replace(takeNextPath());
 
 // Sent here because the server refused the session (revoked, expired, password changed elsewhere).
 const ended = takeEndedReason();
@@ -43,7 +43,7 @@ async function submit(form, call) {
   try {
     const result = await call();
     setToken(result.token, form.querySelector('input[name="remember"]').checked);
-    window.location.replace("/");
+    window.location.replace(takeNextPath());
   } catch (error) {
     showError(form, error);
   } finally {

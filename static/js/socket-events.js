@@ -66,9 +66,12 @@ export function followSocket({ socket, store, outbox, nav, applyDeleted }) {
       store.applyProfile(user);
     },
     resumed({ rooms = [], truncated = [] }) {
-      // A room replayed to its newest is held without a gap up to its newest message.
-      for (const roomId of rooms)
-        if (!truncated.includes(roomId)) store.cursors.caughtUp(roomId, store.conversations.get(roomId)?.newestId);
+      // A room replayed to its newest is held without a gap up to its newest message (not one that
+      // holds a stretch of older history: its newest message is not the room's).
+      for (const roomId of rooms) {
+        const conv = store.conversations.get(roomId);
+        if (!truncated.includes(roomId)) store.cursors.caughtUp(roomId, conv?.hasNewer ? null : conv?.newestId);
+      }
       // More than the replay limit missed in a room: page the rest over REST, from the cursor.
       for (const roomId of truncated) {
         const after = store.cursors.get(roomId);

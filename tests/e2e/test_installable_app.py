@@ -135,11 +135,11 @@ def test_a_notification_link_opens_the_room_at_its_message(new_page, api):
         assert status == 201, body
         ids.append(body["id"])
     page = new_page(owner)
-    # Older than the first page: the client pages back to it, shows it and flashes it.
+    # Older than the first page: the client loads the messages around it, shows it and flashes it.
     page.goto(f"/rooms/{room['id']}/messages/{ids[2]}")
     expect(page.locator("#conv-title")).to_have_text(room["name"])
     target = page.locator(f"#msg-{ids[2]}")
     expect(target).to_be_in_viewport()
     expect(target).to_contain_class("is-highlighted")
-    # The address goes back to the workspace's own: a reload does not jump there again.
-    assert page.evaluate("location.pathname") == "/"
+    # The address stays the message's own: what the address bar shows is a link to what is shown.
+    assert page.evaluate("location.pathname") == f"/rooms/{room['id']}/messages/{ids[2]}"

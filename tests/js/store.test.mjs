@@ -116,3 +116,36 @@ test("resume points are the rooms' cursors, not the newest message shown", () =>
   store.cursors.message("r1", "m2", "m1");
   assert.deepEqual(store.resumePoints(), { r1: "m2" });
 });
+
+test("while older history is held (a link to a message), a live message waits on the server", () => {
+  const [a, b, c] = [msg("a"), msg("b"), msg("c")];
+  const conv = store.conversation("r1");
+  store.applyMessage(a, { quiet: true });
+  store.applyMessage(b, { quiet: true });
+  conv.hasNewer = true;
+  assert.equal(store.applyMessage(c, { live: true }), null, "not shown after the gap");
+  assert.deepEqual(
+    conv.items.map((m) => m.id),
+    ["a", "b"],
+  );
+  assert.equal(store.rooms.get("r1").last_message.id, "c", "the sidebar still shows it");
+  assert.equal(store.applyMessage({ ...a, content: "edited", updated_at: at() }), "updated", "held ones still change");
+  conv.hasNewer = false;
+  assert.equal(store.applyMessage(c, { live: true }), "added");
+});
+
+test("clearing a conversation keeps what is still being sent", () => {
+  const conv = store.conversation("r1");
+  store.applyMessage(msg("a"), { quiet: true });
+  store.applyMessage(msg("tmp-1", { pending: true, client_msg_id: "c1" }));
+  conv.loaded = true;
+  conv.hasNewer = true;
+  conv.clear();
+  assert.deepEqual(
+    conv.items.map((m) => m.id),
+    ["tmp-1"],
+  );
+  assert.equal(conv.byId.has("a"), false);
+  assert.equal(conv.loaded, false);
+  assert.equal(conv.hasNewer, false);
+});

@@ -9,7 +9,7 @@ import { setupSettings } from "./settings.js";
 import { setupUserSearch } from "./sidebar.js";
 
 export function setupChrome({ store, socket, members, nav, onLogout }) {
-  $("#btn-back").addEventListener("click", nav.closeConversation);
+  $("#btn-back").addEventListener("click", () => nav.closeConversation());
   $("#btn-members").addEventListener("click", () => members.open());
   const menu = $("#room-menu");
   const menuButton = $("#btn-room-menu");

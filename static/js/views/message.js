@@ -7,7 +7,7 @@ import { messageText } from "./message-text.js";
 
 /**
  * `handlers`: onJumpTo(id), onReply(message), onStartEdit(id), onSaveEdit(message, content),
- * onCancelEdit(), onDelete(message), onRetry(message), onOpenImage(url, name).
+ * onCancelEdit(), onDelete(message), onRetry(message), onOpenImage(url, name), onCopyLink(message).
  */
 export function renderMessage(
   message,
@@ -111,6 +111,17 @@ export function renderMessage(
           onclick: () => handlers.onReply(message),
         },
         icon("reply"),
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "icon-btn icon-btn-sm",
+          "aria-label": "Copy link",
+          title: "Copy link to this message",
+          onclick: () => handlers.onCopyLink(message),
+        },
+        icon("link"),
       ),
     );
     if (canModify) {

@@ -1,8 +1,9 @@
 // The message list of the open conversation: day separators, grouping, ticks, which message is being
 // edited or was jumped to, and the edit/delete actions that exist only while the server's rule allows
 // them. Each message is drawn by message.js; scrolling is scroll.js's.
-import { $, h } from "../dom.js";
+import { $, h, toast } from "../dom.js";
 import { mentionsMe } from "../mentions.js";
+import { messagePath } from "../routes.js";
 import { EDIT_WINDOW_MS } from "../store.js";
 import { dayKey, dayLabel } from "../time.js";
 import { renderMessage } from "./message.js";
@@ -12,9 +13,9 @@ const GROUP_GAP_MS = 5 * 60 * 1000;
 const HIGHLIGHT_MS = 2000;
 
 export class MessageList {
-  constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onOpenImage }) {
+  constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onLoadNewer, onLoadAround, onOpenImage }) {
     this.store = store;
-    this.onLoadOlder = onLoadOlder;
+    this.onLoadAround = onLoadAround;
     this.handlers = {
       onJumpTo: (id) => this.jumpTo(id),
       onReply,
@@ -27,10 +28,12 @@ export class MessageList {
       onDelete,
       onRetry,
       onOpenImage,
+      onCopyLink: copyLink,
     };
     this.scroller = $("#messages");
     this.list = $("#message-list");
     this.sentinel = $("#history-sentinel");
+    this.newerSentinel = $("#newer-sentinel");
     this.jump = $("#jump-latest");
     this.cache = new Map(); // message id -> {key, el}
     this.roomId = null;
@@ -48,8 +51,10 @@ export class MessageList {
       scroller: this.scroller,
       list: this.list,
       sentinel: this.sentinel,
+      newerSentinel: this.newerSentinel,
       jump: this.jump,
       onLoadOlder,
+      onLoadNewer,
     });
   }
 
@@ -64,7 +69,10 @@ export class MessageList {
     this.scroll.reset();
   }
 
-  /** Re-renders the list, reusing unchanged message elements. `mode`: "append" | "prepend" | "update". */
+  /**
+   * Re-renders the list, reusing unchanged message elements. `mode`: "initial" | "append" |
+   * "prepend" | "newer" (a page went in below a stretch of older history) | "update".
+   */
   render(mode = "update", { ownNew = false } = {}) {
     if (!this.roomId) return;
     const conv = this.store.conversation(this.roomId);
@@ -147,11 +155,13 @@ export class MessageList {
     if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
 
     this.sentinel.classList.toggle("is-done", !conv.hasMore);
+    this.newerSentinel.hidden = !conv.hasNewer;
     this.sentinel.dataset.label = conv.items.length ? "Beginning of the conversation" : "No messages yet. Say hello!";
 
     if (mode === "initial" && this.divider.isConnected) this.scroll.scrollToTop(this.divider);
     else if (mode === "initial") this.scroll.scrollToBottom();
     else if (mode === "prepend") this.scroll.restore(anchor);
+    else if (mode === "newer") this.scroll.reobserveNewer();
     else if (mode === "append") {
       // Only for a message that arrived at the bottom (the caller says so): older pages never.
       if (wasNearBottom || ownNew) this.scroll.scrollToBottom();
@@ -180,14 +190,21 @@ export class MessageList {
     $("#composer-input")?.focus();
   }
 
-  async jumpTo(id) {
-    let el = document.getElementById(`msg-${id}`);
-    // Older than what is loaded: page back until it shows up (bounded).
-    for (let i = 0; !el && i < 10 && this.store.conversation(this.roomId).hasMore; i += 1) {
-      await this.onLoadOlder();
-      el = document.getElementById(`msg-${id}`);
+  /**
+   * Scrolls to message `id` and flashes it. Not loaded yet: the messages around it are fetched
+   * (`load`), whatever their distance. False when it cannot be shown.
+   */
+  async jumpTo(id, { smooth = true, load = true } = {}) {
+    if (!document.getElementById(`msg-${id}`) && load) {
+      try {
+        await this.onLoadAround(id);
+      } catch (error) {
+        toast(error.message, "error");
+        return false;
+      }
+      this.render("newer");
     }
-    if (!el) return;
+    if (!document.getElementById(`msg-${id}`)) return false;
     // Part of the render state, not a class poked onto an element: a re-render in the meantime
     // (a read receipt, a new message) would otherwise drop it.
     clearTimeout(this.highlightTimer);
@@ -195,10 +212,22 @@ export class MessageList {
     this.render();
     this.highlightId = id;
     this.render();
-    document.getElementById(`msg-${id}`)?.scrollIntoView({ block: "center", behavior: "smooth" });
+    this.scroll.reveal(document.getElementById(`msg-${id}`), smooth);
     this.highlightTimer = setTimeout(() => {
       this.highlightId = null;
       this.render();
     }, HIGHLIGHT_MS);
+    return true;
+  }
+}
+
+/** A message's address on the clipboard, or shown to copy by hand where the clipboard is refused. */
+async function copyLink(message) {
+  const url = new URL(messagePath(message.room_id, message.id), location.origin).href;
+  try {
+    await navigator.clipboard.writeText(url);
+    toast("Link copied");
+  } catch {
+    toast(`Link: ${url}`);
   }
 }

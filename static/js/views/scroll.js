@@ -1,13 +1,15 @@
 // Where the message list is scrolled: following the newest message or reading further up, the
-// "New messages" pill, loading older pages at the top, and keeping the reader's place when they land.
+// "New messages" pill, loading older pages at the top (and newer ones at the bottom of a stretch of
+// older history), and keeping the reader's place when they land.
 
 const NEAR_BOTTOM_PX = 120;
 
 export class ScrollKeeper {
-  constructor({ scroller, list, sentinel, jump, onLoadOlder }) {
+  constructor({ scroller, list, sentinel, newerSentinel, jump, onLoadOlder, onLoadNewer }) {
     this.scroller = scroller;
     this.list = list;
     this.sentinel = sentinel;
+    this.newerSentinel = newerSentinel;
     this.jump = jump;
     this.pinned = true; // following the newest message (at the bottom) or reading further up
     this.observer = new IntersectionObserver(
@@ -17,6 +19,13 @@ export class ScrollKeeper {
       { root: scroller, rootMargin: "200px 0px 0px 0px" },
     );
     this.observer.observe(sentinel);
+    this.newerObserver = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) onLoadNewer();
+      },
+      { root: scroller, rootMargin: "0px 0px 200px 0px" },
+    );
+    this.newerObserver.observe(newerSentinel);
     scroller.addEventListener("scroll", () => {
       this.pinned = this.isNearBottom();
       if (this.pinned) this.jump.hidden = true;
@@ -48,6 +57,20 @@ export class ScrollKeeper {
     this.scroller.scrollTop += el.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top - margin;
     this.pinned = this.isNearBottom();
     this.jump.hidden = true;
+  }
+
+  /** `el` in the middle of the view (a message jumped to). */
+  reveal(el, smooth) {
+    el.scrollIntoView({ block: "center", behavior: smooth ? "smooth" : "auto" });
+    // An image loading below must not pull the view back to the bottom (a smooth scroll's own
+    // scroll events say where it ends).
+    if (!smooth) this.pinned = this.isNearBottom();
+  }
+
+  /** A newer page went in below: the bottom, if still in reach, reports again and the next loads. */
+  reobserveNewer() {
+    this.newerObserver.unobserve(this.newerSentinel);
+    this.newerObserver.observe(this.newerSentinel);
   }
 
   /** The first message still showing at the top of the view, and how far down it sits. */
