@@ -17,7 +17,7 @@ from accounts.login_limits import (
 )
 from accounts.models import TokenBlacklist, User
 from accounts.selectors import user_find_for_login
-from accounts.signals import profile_changed
+from accounts.signals import profile_changed, user_deleting
 from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
 from broadcast.groups import user_group
 from broadcast.publish import publish
@@ -210,6 +210,7 @@ def user_delete_by_staff(*, user: User) -> None:
     rooms, after the account is gone.
     """
     user_id = user.id
+    user_deleting.send(sender=User, user=user)
     user.delete()
     publish(SessionRevoked(jti=None), to=[user_group(user_id)])
 

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # `profile_updated` event to deliver). Who should see it depends on rooms, which sit above
 # accounts, so the rooms app connects the receiver (rooms.apps) and publishes after commit.
 profile_changed = Signal()
+
+# Sent inside the transaction that deletes a user (staff, in the admin), with `user`, before any row
+# goes: apps above accounts tidy what they summarise about the user (messaging: reactions).
+user_deleting = Signal()

@@ -1,10 +1,10 @@
-"""REST endpoints for messages: history, send, edit, delete, the mentions inbox."""
+"""REST endpoints for messages: history, send, edit, delete, reactions, pins, the mentions inbox."""
 
 import json
 from uuid import UUID
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from messaging.serializers import (
     MessageSendInput,
     MessageSerializer,
     MyRoomSerializer,
+    PinnedMessageSerializer,
 )
 from rooms.models import Room
 from rooms.selectors import room_get_member, room_partner_read_at
@@ -175,3 +176,73 @@ class MentionListApi(APIView):
         )
         data = MentionedMessageSerializer(found.items, many=True).data
         return Response({"data": data, "limit": limit, "has_more": found.has_more})
+
+
+_EMOJI_PARAMETER = OpenApiParameter(
+    "emoji",
+    str,
+    OpenApiParameter.PATH,
+    description="one emoji, URL-encoded (`%F0%9F%91%8D` for 👍); skin tones and ZWJ sequences are one emoji",
+)
+
+
+class MessageReactionApi(APIView):
+    @extend_schema(
+        operation_id="messages_reactions_add",
+        parameters=[_EMOJI_PARAMETER],
+        request=None,
+        responses={
+            201: OpenApiResponse(MessageSerializer, description="added: the message with its reactions"),
+            200: OpenApiResponse(MessageSerializer, description="you had already reacted with it"),
+            **error_responses(400, 409),
+        },
+    )
+    def put(self, request: Request, message_id: UUID, emoji: str) -> Response:
+        message, added = services.reaction_add(message_id=message_id, user=signed_in(request.user), emoji=emoji)
+        return Response(
+            MessageSerializer(message).data, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        operation_id="messages_reactions_remove",
+        parameters=[_EMOJI_PARAMETER],
+        responses={200: MessageSerializer, **error_responses(400)},
+    )
+    def delete(self, request: Request, message_id: UUID, emoji: str) -> Response:
+        message = services.reaction_remove(message_id=message_id, user=signed_in(request.user), emoji=emoji)
+        return Response(MessageSerializer(message).data)
+
+
+class RoomPinListApi(APIView):
+    @extend_schema(
+        operation_id="rooms_pins_list",
+        responses={
+            200: inline_serializer("PinList", {"data": PinnedMessageSerializer(many=True)}),
+            **error_responses(403),
+        },
+    )
+    def get(self, request: Request, room_id: UUID) -> Response:
+        pins = selectors.message_pins_for_member(room_id=room_id, user=signed_in(request.user))
+        return Response({"data": PinnedMessageSerializer(pins, many=True).data})
+
+
+class RoomPinApi(APIView):
+    @extend_schema(
+        operation_id="rooms_pins_add",
+        request=None,
+        responses={
+            201: OpenApiResponse(PinnedMessageSerializer, description="pinned"),
+            200: OpenApiResponse(PinnedMessageSerializer, description="it was pinned already"),
+            **error_responses(400, 403, 409),
+        },
+    )
+    def put(self, request: Request, room_id: UUID, message_id: UUID) -> Response:
+        message, pinned = services.message_pin(room_id=room_id, message_id=message_id, actor=signed_in(request.user))
+        return Response(
+            PinnedMessageSerializer(message).data, status=status.HTTP_201_CREATED if pinned else status.HTTP_200_OK
+        )
+
+    @extend_schema(operation_id="rooms_pins_remove", responses={200: MessageSerializer, **error_responses(403)})
+    def delete(self, request: Request, room_id: UUID, message_id: UUID) -> Response:
+        message = services.message_unpin(room_id=room_id, message_id=message_id, actor=signed_in(request.user))
+        return Response(MessageSerializer(message).data)

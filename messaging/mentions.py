@@ -51,6 +51,14 @@ def _names(run: str) -> tuple[str, ...]:
     return tuple(lowered[:k] for k in ends if _NAME_MIN <= k <= _NAME_MAX)
 
 
+def names_at(text: str, at: int) -> tuple[str, ...]:
+    """The names (lower case, longest first) the @ at `text[at]` may mention; () when it cannot
+    begin a mention (glued to a word, or no name after it). The renderer asks this of each @ it
+    meets outside code and links, so it marks up the same @s that `parse` finds."""
+    match = _MENTION.match(text, at)
+    return _names(match.group(1)) if match else ()
+
+
 def parse(content: str) -> ParsedMentions:
     """The names each @ of `content` may mention, code spans and URLs left out."""
     if "@" not in content:

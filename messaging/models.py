@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 
 CONTENT_MAX_LENGTH = 2000
@@ -34,6 +34,21 @@ class Message(models.Model):
     mentions = models.JSONField(default=list, blank=True)
     # The text says @room: every member at that time has a MessageMention row.
     mentions_room = models.BooleanField(default=False)
+    # `content` as sanitised HTML (messaging.markdown), rendered whenever the text is written, and
+    # the renderer version that wrote it (0: none yet), so `rerender_messages` finds what is stale.
+    # Database defaults too, so rows inserted by other means (bulk loads) are valid, and stale.
+    content_html = models.TextField(blank=True, default="", db_default="")
+    render_version = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # Its reactions as the message JSON shows them, kept by the reaction services under the
+    # message's row lock so a history page reads them with the row: [{"emoji", "count",
+    # "user_ids", "first_at"}] ordered by first_at, the time of the emoji's earliest reaction still
+    # there; user_ids are the first REACTION_USER_IDS_SHOWN reactors. Reaction rows are the facts.
+    reactions = models.JSONField(default=list, blank=True, db_default=Value([], output_field=models.JSONField()))
+    # Set while the message is pinned to its room.
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The sender's idempotency key: a retried send with the same key returns the first message.
     # NULL (not "") when absent, so the partial unique constraint below ignores messages without one.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -55,10 +70,18 @@ class Message(models.Model):
             # Search results newest first across a user's rooms: a query matching many messages
             # walks this backwards and stops at a page, instead of collecting every match first.
             models.Index(fields=["created_at", "id"], name="message_created_idx"),
+            # A room's pins, newest first; few messages are pinned, so the index stays small.
+            models.Index(
+                fields=["room", "-pinned_at"], condition=Q(pinned_at__isnull=False), name="message_pinned_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.sender_id}: {self.content[:40]}"
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None
 
 
 class MessageMention(models.Model):
@@ -88,6 +111,27 @@ class MessageMention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.message_id}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on a message, once per message, user and emoji (the constraint holds when
+    two requests race). `Message.reactions` summarises these rows for the message JSON."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # One emoji: a ZWJ family with skin tones is about ten code points.
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique")]
+        indexes = [
+            # A message's first reactors of one emoji, when a removal refills its shown user_ids.
+            models.Index(fields=["message", "emoji", "created_at", "id"], name="reaction_message_emoji_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.emoji} on {self.message_id}"
 
 
 # What MessageSerializer reads besides the row itself: load these with every message shown.

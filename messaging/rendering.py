@@ -22,7 +22,7 @@ from uploads.models import Upload
 
 
 def _iso_sql(column: str) -> str:
-    """`messaging.serializers._iso` in SQL: ISO 8601 in UTC, microseconds only when non-zero, `Z`."""
+    """`messaging.serializers.iso_datetime` in SQL: ISO 8601 in UTC, microseconds only when non-zero, `Z`."""
     utc = f"({column} AT TIME ZONE 'UTC')"
     return (
         f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
@@ -46,6 +46,7 @@ def _message_json_sql() -> str:
         'id', m.id, 'room_id', m.room_id, 'sender_id', m.sender_id,
         'sender', json_build_object('id', s.id, 'username', s.username, 'avatar', s.avatar),
         'content', CASE WHEN m.is_deleted THEN '' ELSE m.content END,
+        'content_html', CASE WHEN m.is_deleted THEN '' ELSE m.content_html END,
         'type', m.type,
         'file_url', CASE WHEN m.is_deleted THEN '' ELSE m.file_url END,
         'file_name', CASE WHEN m.is_deleted THEN '' ELSE m.file_name END,
@@ -58,6 +59,11 @@ def _message_json_sql() -> str:
             'sender', json_build_object('id', rs.id, 'username', rs.username)) END,
         'mentions', CASE WHEN m.is_deleted THEN '[]'::jsonb ELSE m.mentions END,
         'mentions_room', m.mentions_room AND NOT m.is_deleted,
+        'reactions', CASE WHEN m.is_deleted THEN '[]'::json ELSE (
+            SELECT coalesce(json_agg(json_build_object(
+                'emoji', e->'emoji', 'count', e->'count', 'user_ids', e->'user_ids') ORDER BY n), '[]'::json)
+            FROM jsonb_array_elements(m.reactions) WITH ORDINALITY AS r(e, n)) END,
+        'pinned', m.pinned_at IS NOT NULL AND NOT m.is_deleted,
         'client_msg_id', m.client_msg_id,
         'created_at', {_iso_sql("m.created_at")},
         'updated_at', {_iso_sql("m.updated_at")},
@@ -65,7 +71,7 @@ def _message_json_sql() -> str:
 
 
 def in_database() -> bool:
-    """Whether the database renders pages (PostgreSQL, timestamps in UTC as `_iso` writes them)."""
+    """Whether the database renders pages (PostgreSQL, timestamps in UTC as `iso_datetime` writes them)."""
     return connections["default"].vendor == "postgresql" and settings.TIME_ZONE == "UTC"
 
 

@@ -22,7 +22,7 @@ from chatapp.paging import Page
 from messaging import rendering
 from messaging.models import MESSAGE_RELATED, Message, MessageMention
 from rooms.models import Room, RoomMember
-from rooms.selectors import RoomPosition, member_count_annotation
+from rooms.selectors import RoomPosition, member_count_annotation, room_get_member
 
 MESSAGE_NOT_FOUND = "Message not found"
 MAX_LIMIT = 100
@@ -396,3 +396,18 @@ def mentions_for_user(*, user: User, before_id: UUID | str | None, limit: int) -
         at = anchor["created_at"]
         messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=anchor_id))
     return _slice(messages, limit)
+
+
+# Pins.
+
+
+def message_pins_for_member(*, room_id: UUID, user: User) -> list[Message]:
+    """The room's pinned messages, newest pin first, each with `pinned_by` loaded (one query
+    after the membership check: at most MAX_PINS_PER_ROOM rows, so no pages)."""
+    room, _ = room_get_member(room_id=room_id, user=user)
+    return list(
+        _room_messages(room.id)
+        .filter(pinned_at__isnull=False)
+        .select_related("pinned_by")
+        .order_by("-pinned_at", "-id")
+    )

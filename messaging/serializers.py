@@ -36,6 +36,12 @@ class MentionJSON(TypedDict):
     username: str
 
 
+class ReactionJSON(TypedDict):
+    emoji: str
+    count: int
+    user_ids: list[str]
+
+
 class MessageJSON(TypedDict):
     """`message_json`'s shape, so mypy holds the builder and the events that carry it to it."""
 
@@ -44,6 +50,7 @@ class MessageJSON(TypedDict):
     sender_id: str
     sender: SenderJSON
     content: str
+    content_html: str
     type: str
     file_url: str
     file_name: str
@@ -54,6 +61,8 @@ class MessageJSON(TypedDict):
     reply_to: ReplyToJSON | None
     mentions: list[MentionJSON]
     mentions_room: bool
+    reactions: list[ReactionJSON]
+    pinned: bool
     client_msg_id: str | None
     created_at: str | None
     updated_at: str | None
@@ -89,6 +98,14 @@ class MentionSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
 
 
+class ReactionSerializer(serializers.Serializer):
+    """One emoji on a message: how many reacted with it and (the first 50 of) who."""
+
+    emoji = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+    user_ids = serializers.ListField(child=serializers.UUIDField(), read_only=True, max_length=50)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A message as every client sees it. Load it with `MESSAGE_RELATED` so this runs no query."""
 
@@ -99,6 +116,15 @@ class MessageSerializer(serializers.ModelSerializer):
     reply_to = ReplyToSerializer(read_only=True, allow_null=True)
     mentions = MentionSerializer(many=True, read_only=True)
     mentions_room = serializers.BooleanField(read_only=True, help_text="the text says @room")
+    content_html = serializers.CharField(
+        read_only=True,
+        help_text='`content` as sanitised HTML (Markdown, mentions as `<span class="mention">`); '
+        "the only field a client may insert as HTML",
+    )
+    reactions = ReactionSerializer(
+        many=True, read_only=True, help_text="each emoji once, in the order first reacted; `[]` once deleted"
+    )
+    pinned = serializers.BooleanField(read_only=True, source="is_pinned", help_text="pinned to its room")
     link_preview = LinkPreviewSerializer(
         read_only=True, allow_null=True, help_text="the text's first link, once fetched (null until then, or if none)"
     )
@@ -111,6 +137,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "sender_id",
             "sender",
             "content",
+            "content_html",
             "type",
             "file_url",
             "file_name",
@@ -121,6 +148,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "reply_to",
             "mentions",
             "mentions_room",
+            "reactions",
+            "pinned",
             "client_msg_id",
             "created_at",
             "updated_at",
@@ -135,7 +164,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return dict(message_json(instance))
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_datetime(value: datetime | None) -> str | None:
     """DRF's DateTimeField rendering: ISO 8601 in the current time zone (UTC), `Z` for +00:00."""
     if value is None:
         return None
@@ -146,8 +175,9 @@ def _iso(value: datetime | None) -> str | None:
 def message_json(message: Message) -> MessageJSON:
     """The message JSON every client sees. Load the message with `MESSAGE_RELATED` (no query here).
 
-    A deleted message keeps its id and times; its content, file fields, mentions and link preview
-    are blanked (the service blanks them too; this keeps older rows and reply previews honest).
+    A deleted message keeps its id and times; its content, file fields, mentions, reactions, pin
+    and link preview are blanked (the service clears them too; this keeps older rows and reply
+    previews honest).
     """
     deleted = message.is_deleted
     sender = message.sender
@@ -158,6 +188,7 @@ def message_json(message: Message) -> MessageJSON:
         "sender_id": str(message.sender_id),
         "sender": {"id": str(sender.id), "username": sender.username, "avatar": sender.avatar},
         "content": "" if deleted else message.content,
+        "content_html": "" if deleted else message.content_html,
         "type": str(message.type),
         "file_url": "" if deleted else message.file_url,
         "file_name": "" if deleted else message.file_name,
@@ -174,12 +205,26 @@ def message_json(message: Message) -> MessageJSON:
         },
         "mentions": [] if deleted else [{"id": m["id"], "username": m["username"]} for m in message.mentions],
         "mentions_room": message.mentions_room and not deleted,
+        "reactions": []
+        if deleted
+        else [
+            {"emoji": entry["emoji"], "count": entry["count"], "user_ids": list(entry["user_ids"])}
+            for entry in message.reactions
+        ],
+        "pinned": message.pinned_at is not None and not deleted,
         "client_msg_id": message.client_msg_id,
-        "created_at": _iso(message.created_at),
-        "updated_at": _iso(message.updated_at),
+        "created_at": iso_datetime(message.created_at),
+        "updated_at": iso_datetime(message.updated_at),
         # The reverse one-to-one loaded with MESSAGE_RELATED; getattr's default: the message has none.
         "link_preview": None if deleted else link_preview_json(getattr(message, "link_preview", None)),
     }
+
+
+def user_summary_json(user: User | None) -> SenderJSON | None:
+    """A user shown beside what they did (UserSummarySerializer's shape); None for a deleted user."""
+    if user is None:
+        return None
+    return {"id": str(user.id), "username": user.username, "avatar": user.avatar}
 
 
 class _MentionRoomSerializer(serializers.ModelSerializer):
@@ -201,6 +246,24 @@ class MentionedMessageSerializer(MessageSerializer):
     def to_representation(self, instance: Message) -> dict:
         room = instance.room
         return {**message_json(instance), "room": {"id": str(room.id), "name": room.name, "type": str(room.type)}}
+
+
+class PinnedMessageSerializer(MessageSerializer):
+    """A room's pin: the message, who pinned it and when (load `pinned_by` with it)."""
+
+    pinned_by = UserSummarySerializer(read_only=True, allow_null=True, help_text="null if that account is gone")
+    pinned_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "pinned_by", "pinned_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict:
+        return {
+            **message_json(instance),
+            "pinned_by": user_summary_json(instance.pinned_by),
+            "pinned_at": iso_datetime(instance.pinned_at),
+        }
 
 
 class MessageSendInput(serializers.Serializer):

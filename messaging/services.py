@@ -1,10 +1,11 @@
-"""Every write to messages: send (REST and WebSocket alike), edit, delete."""
+"""Every write to messages: send (REST and WebSocket alike), edit, delete, reactions, pins."""
 
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import emoji as emoji_data
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,8 +14,16 @@ from accounts.models import User
 from broadcast.groups import room_group, user_group
 from broadcast.publish import publish
 from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound
-from messaging import fulltext, mentions
-from messaging.event_types import DeleteMessage, EditMessage, NewMessage
+from messaging import fulltext, markdown, mentions
+from messaging.event_types import (
+    DeleteMessage,
+    EditMessage,
+    MessagePinned,
+    MessageUnpinned,
+    NewMessage,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from messaging.models import (
     CONTENT_MAX_LENGTH,
     FILE_TYPES,
@@ -22,6 +31,7 @@ from messaging.models import (
     SENDABLE_TYPES,
     Message,
     MessageMention,
+    Reaction,
 )
 from messaging.selectors import (
     MESSAGE_NOT_FOUND,
@@ -43,6 +53,14 @@ EDIT_WINDOW = timedelta(minutes=3)
 # In a room of more members than this, only its admins may mention @room: one word would
 # otherwise notify a crowd.
 ROOM_MENTION_OPEN_MAX = 100
+# Different emoji on one message: a reaction bar stays one line, and a message's summary small.
+MAX_REACTIONS_PER_MESSAGE = 20
+# Reactors listed per emoji in the message JSON (the count stays exact): enough to name them on
+# hover, and a popular message's JSON stays small.
+REACTION_USER_IDS_SHOWN = 50
+# In a room of more members than this, only its admins may pin or unpin: a pin shows to everyone.
+PIN_OPEN_MAX_MEMBERS = 100
+MAX_PINS_PER_ROOM = 50
 
 
 def _clean_content(content: str, *, required: bool) -> str:
@@ -161,6 +179,8 @@ def message_send(
     found = _find_mentions(room_id=room.id, membership=membership, content=content)
 
     message = Message(
+        content_html=markdown.render(content, mentions=found.shown, mentions_room=found.everyone),
+        render_version=markdown.RENDERER_VERSION,
         created_at=timezone.now(),
         room=room,
         sender=sender,
@@ -249,8 +269,20 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
     message.content = _clean_content(content, required=not message.file_url)
     found = _find_mentions(room_id=message.room_id, membership=membership, content=message.content)
     message.mentions, message.mentions_room = found.shown, found.everyone
+    message.content_html = markdown.render(message.content, mentions=found.shown, mentions_room=found.everyone)
+    message.render_version = markdown.RENDERER_VERSION
     message.is_edited = True
-    message.save(update_fields=["content", "mentions", "mentions_room", "is_edited", "updated_at"])
+    message.save(
+        update_fields=[
+            "content",
+            "content_html",
+            "render_version",
+            "mentions",
+            "mentions_room",
+            "is_edited",
+            "updated_at",
+        ]
+    )
     fulltext.index_message(message)
     newly_mentioned = _update_mention_rows(message, found.user_ids)
     if newly_mentioned:
@@ -282,27 +314,40 @@ def _update_mention_rows(message: Message, user_ids: set[UUID]) -> set[UUID]:
 
 
 def _soft_delete(message: Message) -> Message:
+    was_pinned = message.pinned_at is not None
     message.is_deleted = True
-    # The text and file go; the row stays so replies and history keep their place.
+    # The text and file go; the row stays so replies and history keep their place. Its reactions
+    # and its pin go with the text.
     message.content, message.file_url, message.file_name, message.file_size = "", "", "", None
+    message.content_html, message.render_version = "", markdown.RENDERER_VERSION
     message.mentions, message.mentions_room = [], False
+    message.reactions, message.pinned_at, message.pinned_by = [], None, None
     message.save(
         update_fields=[
             "is_deleted",
             "content",
+            "content_html",
+            "render_version",
             "file_url",
             "file_name",
             "file_size",
             "mentions",
             "mentions_room",
+            "reactions",
+            "pinned_at",
+            "pinned_by",
             "updated_at",
         ]
     )
+    Reaction.objects.filter(message_id=message.id).delete()
     # Out of the mentions inbox and the unread-mention counts.
     MessageMention.objects.filter(message_id=message.id, active=True).update(active=False)
     fulltext.unindex_message(message.id)
     _link_preview(message)
     publish(DeleteMessage.of(message), to=[room_group(message.room_id)])
+    if was_pinned:
+        # A pins panel follows pin events alone.
+        publish(MessageUnpinned.of(message), to=[room_group(message.room_id)])
     return message
 
 
@@ -333,3 +378,231 @@ def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> No
     room's messages, which rooms cannot read.
     """
     publish(RoomSubscribe(room_id=str(room.id), position=room_position(room_id=room.id)), to=[user_group(user.id)])
+
+
+# Reactions. A message's `reactions` summary changes only under its row lock (`_lock_for_change`),
+# so it always matches its Reaction rows: each add or remove adjusts it, reading rows only when a
+# listed reactor leaves.
+
+
+def _clean_emoji(raw: str) -> str:
+    """One emoji as the emoji library knows it (skin tones and ZWJ sequences included), in its
+    fully qualified form, so "❤" and "❤️" are one reaction; else 400."""
+    if not raw or len(raw) > 32 or not emoji_data.is_emoji(raw):
+        raise BadRequest("emoji must be a single emoji")
+    status = emoji_data.EMOJI_DATA[raw]["status"]
+    if status == emoji_data.STATUS["component"]:
+        # A skin tone or hair style alone modifies an emoji; it is not one.
+        raise BadRequest("emoji must be a single emoji")
+    if status != emoji_data.STATUS["fully_qualified"]:
+        qualified = emoji_data.emojize(emoji_data.demojize(raw))
+        if emoji_data.EMOJI_DATA.get(qualified, {}).get("status") == emoji_data.STATUS["fully_qualified"]:
+            return qualified
+    return raw
+
+
+def _first_at(reaction: Reaction) -> str:
+    # Fixed width, so the summary sorts by these strings as by the times.
+    return reaction.created_at.isoformat(timespec="microseconds")
+
+
+def _lock_for_reaction(*, message_id: UUID, user: User) -> Message:
+    message, _membership = _lock_for_change(message_id=message_id, actor=user)
+    if message.is_deleted:
+        raise BadRequest("Message has been deleted")
+    return message
+
+
+def _save_reactions(message: Message, summary: list[dict]) -> None:
+    summary.sort(key=lambda entry: entry["first_at"])
+    message.reactions = summary
+    # Not save(): a reaction is not an edit, so `updated_at` (what `resume` replays edits by) stays.
+    Message.objects.filter(pk=message.pk).update(reactions=summary)
+
+
+@transaction.atomic
+def reaction_add(*, message_id: UUID, user: User, emoji: str) -> tuple[Message, bool]:
+    """Adds `user`'s `emoji` to a message of a room they belong to; returns (message, added).
+
+    Adding one they already have changes nothing (added=False). At most
+    MAX_REACTIONS_PER_MESSAGE different emoji per message (409 for another).
+    """
+    emoji = _clean_emoji(emoji)
+    message = _lock_for_reaction(message_id=message_id, user=user)
+    summary = [dict(entry) for entry in message.reactions]
+    entry = next((entry for entry in summary if entry["emoji"] == emoji), None)
+    if entry is None and len(summary) >= MAX_REACTIONS_PER_MESSAGE:
+        raise Conflict(f"A message can have at most {MAX_REACTIONS_PER_MESSAGE} different reactions")
+    # The row lock already orders two requests of one user; the unique constraint is what holds.
+    reaction, created = Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+    if not created:
+        return message, False
+    if entry is None:
+        summary.append({"emoji": emoji, "count": 1, "user_ids": [str(user.id)], "first_at": _first_at(reaction)})
+    else:
+        entry["count"] += 1
+        if len(entry["user_ids"]) < REACTION_USER_IDS_SHOWN:
+            entry["user_ids"] = [*entry["user_ids"], str(user.id)]
+    _save_reactions(message, summary)
+    publish(ReactionAdded.of(message, emoji=emoji, user_id=user.id), to=[room_group(message.room_id)])
+    return message, True
+
+
+def _first_reactors(message_id: UUID, emoji: str) -> list[Reaction]:
+    rows = Reaction.objects.filter(message_id=message_id, emoji=emoji).order_by("created_at", "id")
+    return list(rows.only("user_id", "created_at")[:REACTION_USER_IDS_SHOWN])
+
+
+def _summary_without(summary: list[dict], *, message_id: UUID, emoji: str, user_id: UUID) -> list[dict]:
+    """The summary once `user_id`'s `emoji` row is gone (deleted already)."""
+    summary = [dict(entry) for entry in summary]
+    entry = next(entry for entry in summary if entry["emoji"] == emoji)
+    entry["count"] -= 1
+    if entry["count"] <= 0:
+        summary.remove(entry)
+    elif str(user_id) in entry["user_ids"]:
+        # A listed reactor left: the next one moves up, and the emoji may have been theirs first.
+        first = _first_reactors(message_id, emoji)
+        entry["user_ids"] = [str(row.user_id) for row in first]
+        entry["first_at"] = _first_at(first[0])
+    return summary
+
+
+@transaction.atomic
+def reaction_remove(*, message_id: UUID, user: User, emoji: str) -> Message:
+    """Takes `user`'s `emoji` off a message; 404 if they had not reacted with it."""
+    emoji = _clean_emoji(emoji)
+    message = _lock_for_reaction(message_id=message_id, user=user)
+    deleted, _ = Reaction.objects.filter(message_id=message.id, user_id=user.id, emoji=emoji).delete()
+    if not deleted:
+        raise NotFound("You have not reacted with this emoji")
+    _save_reactions(message, _summary_without(message.reactions, message_id=message.id, emoji=emoji, user_id=user.id))
+    publish(ReactionRemoved.of(message, emoji=emoji, user_id=user.id), to=[room_group(message.room_id)])
+    return message
+
+
+def reaction_summary(*, message_id: UUID) -> list[dict]:
+    """A message's `reactions` summary computed afresh from its rows (the services keep it step by step)."""
+    summary: dict[str, dict] = {}
+    for row in Reaction.objects.filter(message_id=message_id).order_by("created_at", "id"):
+        entry = summary.setdefault(
+            row.emoji, {"emoji": row.emoji, "count": 0, "user_ids": [], "first_at": _first_at(row)}
+        )
+        entry["count"] += 1
+        if len(entry["user_ids"]) < REACTION_USER_IDS_SHOWN:
+            entry["user_ids"].append(str(row.user_id))
+    return sorted(summary.values(), key=lambda entry: entry["first_at"])
+
+
+def reactions_forget_user(*, user: User, **_signal: object) -> None:
+    """Takes a deleted account's reactions off every message, so counts stay exact and no list
+    names a user who is gone; the rooms hear `reaction_removed`.
+
+    Connected to `accounts.signals.user_deleting` (messaging.apps): sent in the transaction that
+    deletes the user, before the rows go.
+    """
+    reacted = Reaction.objects.filter(user_id=user.id).values_list("message_id", flat=True).distinct()
+    messages = Message.objects.select_for_update().filter(pk__in=list(reacted)).order_by("pk")
+    for message in messages:
+        emojis = list(Reaction.objects.filter(message_id=message.id, user_id=user.id).values_list("emoji", flat=True))
+        Reaction.objects.filter(message_id=message.id, user_id=user.id).delete()
+        _save_reactions(message, reaction_summary(message_id=message.id))
+        for emoji in emojis:
+            publish(ReactionRemoved.of(message, emoji=emoji, user_id=user.id), to=[room_group(message.room_id)])
+
+
+# Pins: a message pinned to its room carries `pinned_at` and `pinned_by`.
+
+
+def _ensure_may_pin(room: Room, membership: RoomMember) -> None:
+    if membership.role == RoomMember.Role.ADMIN:
+        return
+    if RoomMember.objects.filter(room_id=room.id).count() > PIN_OPEN_MAX_MEMBERS:
+        raise Forbidden(
+            f"Only room admins can pin or unpin messages in rooms of more than {PIN_OPEN_MAX_MEMBERS} members"
+        )
+
+
+def _lock_room_message(*, room: Room, message_id: UUID) -> Message:
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related(*MESSAGE_RELATED, "pinned_by")
+        .filter(pk=message_id, room_id=room.id)
+        .first()
+    )
+    if message is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return message
+
+
+@transaction.atomic
+def message_pin(*, room_id: UUID, message_id: UUID, actor: User, now: datetime | None = None) -> tuple[Message, bool]:
+    """Pins a message of the room; returns (message, pinned now). Any member may in rooms of up to
+    PIN_OPEN_MAX_MEMBERS members, only admins in larger ones; at most MAX_PINS_PER_ROOM pins (409).
+
+    Pinning a pinned message changes nothing (False): who pinned it first stays.
+    """
+    # The room's row lock makes the count below exact when two members pin at once.
+    room, membership = room_get_member(room_id=room_id, user=actor, lock_room=True)
+    _ensure_may_pin(room, membership)
+    message = _lock_room_message(room=room, message_id=message_id)
+    if message.is_deleted:
+        raise BadRequest("Message has been deleted")
+    if message.pinned_at is not None:
+        return message, False
+    if Message.objects.filter(room_id=room.id, pinned_at__isnull=False).count() >= MAX_PINS_PER_ROOM:
+        raise Conflict(f"A room can have at most {MAX_PINS_PER_ROOM} pinned messages")
+    message.pinned_at, message.pinned_by = now or timezone.now(), actor
+    # Not save(): pinning is not an edit (`updated_at` stays).
+    Message.objects.filter(pk=message.pk).update(pinned_at=message.pinned_at, pinned_by=actor)
+    publish(MessagePinned.of(message), to=[room_group(room.id)])
+    return message, True
+
+
+@transaction.atomic
+def message_unpin(*, room_id: UUID, message_id: UUID, actor: User) -> Message:
+    """Unpins a message of the room (the same members may as pin); 404 if it is not pinned."""
+    room, membership = room_get_member(room_id=room_id, user=actor)
+    _ensure_may_pin(room, membership)
+    message = _lock_room_message(room=room, message_id=message_id)
+    if message.pinned_at is None:
+        raise NotFound("Message is not pinned")
+    message.pinned_at, message.pinned_by = None, None
+    Message.objects.filter(pk=message.pk).update(pinned_at=None, pinned_by=None)
+    publish(MessageUnpinned.of(message), to=[room_group(room.id)])
+    return message
+
+
+# Rendering again: after a renderer change, messages stored with an older RENDERER_VERSION.
+
+
+def messages_rerender(*, batch_size: int = 500, everything: bool = False) -> int:
+    """Renders `content_html` again for every message stored with an older renderer (or all of
+    them with `everything`); returns how many. Batches commit one by one."""
+    done = 0
+    last_id: UUID | None = None
+    while True:
+        with transaction.atomic():
+            # Locked while rendered, so an edit meanwhile waits rather than being overwritten with
+            # the HTML of its old text.
+            batch_query = Message.objects.select_for_update().order_by("id")
+            if not everything:
+                batch_query = batch_query.filter(render_version__lt=markdown.RENDERER_VERSION)
+            if last_id is not None:
+                batch_query = batch_query.filter(id__gt=last_id)
+            batch = list(batch_query.only("id", "content", "mentions", "mentions_room", "is_deleted")[:batch_size])
+            if not batch:
+                return done
+            for message in batch:
+                message.content_html = (
+                    ""
+                    if message.is_deleted
+                    else markdown.render(
+                        message.content, mentions=message.mentions, mentions_room=message.mentions_room
+                    )
+                )
+                message.render_version = markdown.RENDERER_VERSION
+            # bulk_update leaves `updated_at` alone: rendering again is not an edit.
+            Message.objects.bulk_update(batch, ["content_html", "render_version"])
+        done += len(batch)
+        last_id = batch[-1].id

@@ -12,11 +12,29 @@ from messaging.serializers import MessageSerializer, message_json
 pytestmark = pytest.mark.django_db
 
 
+def REACTIONS(user) -> list[dict]:  # noqa: N802
+    """A stored summary, with the `first_at` the wire leaves out."""
+    return [
+        {"emoji": "👍🏽", "count": 3, "user_ids": [str(user.id)], "first_at": "2026-01-01T00:00:00.000000+00:00"},
+        {"emoji": "🎉", "count": 1, "user_ids": [str(user.id)], "first_at": "2026-01-01T00:00:01.000000+00:00"},
+    ]
+
+
 def drf_rendering(message: Message) -> dict:
     """DRF's own field-by-field rendering of MessageSerializer's declared fields."""
     data = serializers.ModelSerializer.to_representation(MessageSerializer(), message)
     if message.is_deleted:
-        data.update(content="", file_url="", file_name="", file_size=None, mentions=[], mentions_room=False)
+        data.update(
+            content="",
+            content_html="",
+            file_url="",
+            file_name="",
+            file_size=None,
+            mentions=[],
+            mentions_room=False,
+            reactions=[],
+            pinned=False,
+        )
     if data["reply_to"] is not None and message.reply_to.is_deleted:
         data["reply_to"]["content"] = ""
     return data
@@ -47,6 +65,24 @@ def test_every_kind_of_message_renders_exactly_as_drf_does(make_room, user, othe
             is_deleted=True,
             mentions=[{"id": str(other_user.id), "username": "bob"}],
             mentions_room=True,
+        ),
+        make_message(
+            room,
+            user,
+            "**rich** 👍",
+            content_html="<p><strong>rich</strong> 👍</p>",
+            reactions=REACTIONS(other_user),
+            pinned_at=whole_second,
+            pinned_by=other_user,
+        ),
+        make_message(
+            room,
+            user,
+            "",
+            is_deleted=True,
+            content_html="<p>left over</p>",
+            reactions=REACTIONS(other_user),
+            pinned_at=whole_second,
         ),
     ]
     for message in Message.objects.filter(pk__in=[m.pk for m in variants]).select_related(*MESSAGE_RELATED):

@@ -27,6 +27,7 @@ def _message_json(message) -> dict:
         "sender_id": str(message.sender_id),
         "sender": {"id": str(message.sender.id), "username": message.sender.username, "avatar": ""},
         "content": message.content,
+        "content_html": message.content_html,
         "type": "text",
         "file_url": "",
         "file_name": "",
@@ -37,6 +38,8 @@ def _message_json(message) -> dict:
         "reply_to": None,
         "mentions": [],
         "mentions_room": False,
+        "reactions": [],
+        "pinned": False,
         "client_msg_id": None,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": message.updated_at.isoformat().replace("+00:00", "Z"),
@@ -65,7 +68,16 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
     """Each event type's name -> (the event built as its service builds it, its documented JSON)."""
     from accounts.event_types import ProfileUpdated, SessionRevoked
     from dms.event_types import DmCreated
-    from messaging.event_types import DeleteMessage, EditMessage, NewMessage
+    from messaging.event_types import (
+        DeleteMessage,
+        EditMessage,
+        MessagePinned,
+        MessageUnpinned,
+        NewMessage,
+        ReactionAdded,
+        ReactionRemoved,
+    )
+    from messaging.models import Message
     from previews.event_types import LinkPreviewReady
     from previews.models import MessageLinkPreview
     from realtime.event_types import (
@@ -96,6 +108,9 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
     user.last_seen = None
     detail = room_get_for_user(room_id=room.id, user=user)
     room_id, user_id = str(room.id), str(user.id)
+    message_id = str(message.id)
+    pinned = Message(id=message.id, room=room, sender=user, pinned_at=READ_AT, pinned_by=user)
+    reaction = {"room_id": room_id, "message_id": message_id, "emoji": "👍🏽", "user_id": user_id}
     preview = MessageLinkPreview(
         message_id=message.id,
         url="https://a.example/x",
@@ -122,6 +137,30 @@ def shapes(user, room, message) -> dict[str, tuple[Event, dict]]:
         "DeleteMessage": (
             DeleteMessage.of(message),
             {"type": "delete_message", "payload": {"id": str(message.id), "room_id": room_id}},
+        ),
+        "ReactionAdded": (
+            ReactionAdded.of(message, emoji="👍🏽", user_id=user.id),
+            {"type": "reaction_added", "payload": reaction},
+        ),
+        "ReactionRemoved": (
+            ReactionRemoved.of(message, emoji="👍🏽", user_id=user.id),
+            {"type": "reaction_removed", "payload": reaction},
+        ),
+        "MessagePinned": (
+            MessagePinned.of(pinned),
+            {
+                "type": "message_pinned",
+                "payload": {
+                    "room_id": room_id,
+                    "message_id": message_id,
+                    "pinned_by": {"id": user_id, "username": user.username, "avatar": ""},
+                    "pinned_at": "2025-03-01T12:30:05.123456Z",
+                },
+            },
+        ),
+        "MessageUnpinned": (
+            MessageUnpinned.of(message),
+            {"type": "message_unpinned", "payload": {"room_id": room_id, "message_id": message_id}},
         ),
         "LinkPreviewReady": (
             LinkPreviewReady.of(preview, room_id=room.id),
@@ -243,3 +282,29 @@ def test_a_subscribe_payload_gives_back_the_position_it_carries(room):
     payload = json.loads(RoomSubscribe(room_id=str(room.id), position=position).encode())["payload"]
     assert RoomSubscribe.position_of(payload) == position
     assert RoomSubscribe.position_of({"room_id": str(room.id)}) is None
+
+
+def test_message_events_carry_the_rendered_text_reactions_and_pin(user, other_user, room):
+    """The rich fields as the services write them, byte for byte: HTML escaped inside the sanitised
+    markup, reactions without their internal `first_at`, `pinned`."""
+    from messaging.event_types import EditMessage, NewMessage
+    from messaging.models import Message
+    from messaging.services import message_pin, message_send, reaction_add
+    from rooms.models import RoomMember
+
+    RoomMember.objects.create(room=room, user=other_user)
+    sent, _ = message_send(room_id=room.id, sender=user, content="**hi** <b>there</b> @bob")
+    text = NewMessage.of(sent, prev_id=None).encode()
+    bob = str(other_user.id)
+    assert (
+        '"content_html":"<p><strong>hi</strong> &lt;b&gt;there&lt;/b&gt; '
+        f'<span class=\\"mention\\" data-user-id=\\"{bob}\\">@bob</span></p>"'
+    ) in text
+    assert '"reactions":[],"pinned":false,' in text
+    reaction_add(message_id=sent.id, user=other_user, emoji="👍🏽")
+    message_pin(room_id=room.id, message_id=sent.id, actor=user)
+    again = Message.objects.select_related("sender", "reply_to", "reply_to__sender").get(pk=sent.id)
+    payload = json.loads(EditMessage.of(again).encode())["payload"]
+    assert payload["reactions"] == [{"emoji": "👍🏽", "count": 1, "user_ids": [bob]}]
+    assert payload["pinned"] is True
+    assert list(payload)[list(payload).index("mentions_room") + 1 :][:2] == ["reactions", "pinned"]
