@@ -153,3 +153,93 @@ def test_hostile_texts_sent_as_messages_stay_inert_in_the_browser(new_page, api)
     assert page.evaluate("window.e2eFired") == []
     assert dialogs == []
     assert not page.page_errors
+
+
+def test_reactions_toggle_and_reach_the_other_person_live(new_page, api):
+    room, (me, bob) = room_with_members(api, "me", "bob")
+    sent = post(api, room, bob, "Shipping the release at five")
+    mine = connected(new_page(me))
+    theirs = connected(new_page(bob))
+    for page in (mine, theirs):
+        open_room(page, room)
+        expect(page.locator("#conv-subtitle")).to_contain_text("2 members")
+    on_mine, on_theirs = message_el(mine, sent), message_el(theirs, sent)
+
+    # From the message's actions, by keyboard in the picker: search, Enter picks the first.
+    on_mine.hover()
+    on_mine.locator(".msg-actions").get_by_role("button", name="Add reaction").click()
+    picker = mine.get_by_role("dialog", name="Pick a reaction")
+    search = picker.get_by_role("searchbox", name="Search emoji")
+    expect(search).to_be_focused()
+    search.press_sequentially("party")
+    expect(picker.locator(".emoji-option")).to_have_count(2)  # 🎉 and 🥳
+    search.press("Enter")
+    expect(picker).to_have_count(0)
+    reaction = on_mine.locator(".reaction", has_text="🎉")
+    expect(reaction).to_have_text("🎉1")
+    expect(reaction).to_have_attribute("aria-pressed", "true")
+    expect(reaction).to_have_attribute("title", "you")
+    # Bob sees it live, not highlighted for him, with my name; his click adds his own.
+    bobs = on_theirs.locator(".reaction", has_text="🎉")
+    expect(bobs).to_have_text("🎉1")
+    expect(bobs).to_have_attribute("aria-pressed", "false")
+    expect(bobs).to_have_attribute("title", me["username"])
+    bobs.click()
+    expect(bobs).to_have_attribute("aria-pressed", "true")
+    expect(reaction).to_have_text("🎉2")
+    expect(reaction).to_have_attribute("title", f"you and {bob['username']}")
+    # A second emoji from the bar's own button, with the arrow keys this time.
+    on_theirs.locator(".reaction-add").click()
+    theirs.get_by_role("searchbox", name="Search emoji").press("ArrowDown")
+    theirs.keyboard.press("ArrowRight")
+    theirs.keyboard.press("Enter")  # the second of the set: 👎
+    expect(on_mine.locator(".reaction")).to_have_text(["🎉2", "👎1"])
+    on_mine.locator(".reaction-add").click()
+    mine.get_by_role("searchbox", name="Search emoji").fill("heart")
+    expect(mine.locator(".emoji-option").first).to_be_visible()
+    screenshot(mine, "reactions-picker.png")
+    mine.keyboard.press("Escape")
+    expect(mine.locator(".emoji-picker")).to_have_count(0)
+    # Taking mine back: both pages count one, and the server agrees.
+    reaction.click()
+    expect(reaction).to_have_text("🎉1")
+    expect(bobs).to_have_text("🎉1")
+    status, stored = api.call("GET", f"/rooms/{room['id']}/messages?around={sent['id']}", token=me["token"])
+    assert status == 200
+    held = next(m for m in stored["data"] if m["id"] == sent["id"])
+    assert [(r["emoji"], r["count"]) for r in held["reactions"]] == [("🎉", 1), ("👎", 1)]
+    assert not mine.page_errors and not theirs.page_errors
+
+
+def test_a_pin_shows_on_the_message_in_the_pins_panel_and_jumps_back(new_page, api):
+    room, (me, bob) = room_with_members(api, "me", "bob")
+    important = post(api, room, bob, "The wifi password is on the fridge")
+    for i in range(45):
+        post(api, room, bob, f"chatter {i}")
+    page = connected(new_page(me))
+    watcher = connected(new_page(bob))
+    open_room(watcher, room)
+    page.goto(f"/rooms/{room['id']}/messages/{important['id']}")
+    target = message_el(page, important)
+    target.hover()
+    target.get_by_role("button", name="Pin message").click()
+    expect(target.locator(".pinned-marker")).to_be_visible()
+    expect(target.get_by_role("button", name="Unpin message")).to_have_count(1)
+    # Bob's panel, open while it happens, follows live; his message shows the marker.
+    watcher.get_by_role("button", name="Pinned messages").click()
+    expect(watcher.locator(".pin-item")).to_have_count(1)
+    expect(watcher.locator(".pin-item")).to_contain_text("The wifi password is on the fridge")
+    expect(watcher.locator(".pin-item")).to_contain_text(f"Pinned by {me['username']}")
+    screenshot(watcher, "pins-panel.png")
+    watcher.locator(".pin-jump").click()
+    expect(watcher).to_have_url(re.compile(f"/rooms/{room['id']}/messages/{important['id']}$"))
+    expect(message_el(watcher, important)).to_contain_class("is-highlighted")
+    expect(message_el(watcher, important).locator(".pinned-marker")).to_be_visible()
+    expect(watcher.locator("#pins-panel")).to_be_hidden()
+    # Unpinned: gone from the panel and the marker goes on the other page.
+    target.hover()
+    target.get_by_role("button", name="Unpin message").click()
+    expect(message_el(watcher, important).locator(".pinned-marker")).to_have_count(0)
+    watcher.get_by_role("button", name="Pinned messages").click()
+    expect(watcher.locator(".pins-empty")).to_contain_text("Nothing pinned yet")
+    assert not page.page_errors and not watcher.page_errors
