@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PREVIEW_SITE, ROOT, SERVER_ENV, bubble, connected, screenshot, send
+from tests.e2e.conftest import PREVIEW_SITE, ROOT, SERVER_ENV, connected, screenshot, send
 from tests.e2e.test_mentions_unread import open_room, post, room_with_members
 
 pytestmark = pytest.mark.e2e
@@ -243,3 +243,77 @@ def test_a_pin_shows_on_the_message_in_the_pins_panel_and_jumps_back(new_page, a
     watcher.get_by_role("button", name="Pinned messages").click()
     expect(watcher.locator(".pins-empty")).to_contain_text("Nothing pinned yet")
     assert not page.page_errors and not watcher.page_errors
+
+
+class _Site(BaseHTTPRequestHandler):
+    """A page with OpenGraph tags and its image, on the one address previews may reach here."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.path == "/card.png":
+            from io import BytesIO
+
+            from PIL import Image
+
+            buffer = BytesIO()
+            Image.new("RGB", (600, 400), (91, 91, 214)).save(buffer, "PNG")
+            body, kind = buffer.getvalue(), "image/png"
+        else:
+            body = (
+                b'<!doctype html><html><head><title>Page</title><meta property="og:title" content="Lunch menu">'
+                b'<meta property="og:description" content="Soup of the day, bread from the corner bakery">'
+                b'<meta property="og:site_name" content="Canteen"><meta property="og:image" content="/card.png">'
+                b"</head><body>Hello</body></html>"
+            )
+            kind = "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def preview_site_and_worker():
+    """The web site on PREVIEW_SITE:80 and the real job worker on the live server's database."""
+    site = ThreadingHTTPServer((PREVIEW_SITE, 80), _Site)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "jobs_worker", "--interval", "1"],
+        cwd=ROOT,
+        env=SERVER_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield f"http://{PREVIEW_SITE}/lunch"
+    worker.terminate()
+    worker.wait(timeout=10)
+    site.shutdown()
+    site.server_close()
+
+
+def test_a_link_preview_card_arrives_live_with_the_stored_image(new_page, api, preview_site_and_worker):
+    room, (me, bob) = room_with_members(api, "me", "bob")
+    page = connected(new_page(me))
+    open_room(page, room)
+    third_party = []
+    page.on("request", lambda request: PREVIEW_SITE in request.url and third_party.append(request.url))
+    url = preview_site_and_worker
+    sent = post(api, room, bob, f"Today: {url}")
+    message = message_el(page, sent)
+    expect(message.locator(".msg-text a")).to_have_attribute("href", url)
+    card = message.locator(".link-preview")
+    expect(card).to_be_visible(timeout=20_000)  # the worker polls each second, then fetches
+    expect(card.locator(".link-preview-site")).to_have_text("Canteen")
+    expect(card.locator(".link-preview-title")).to_have_text("Lunch menu")
+    expect(card.locator(".link-preview-desc")).to_contain_text("Soup of the day")
+    expect(card).to_have_attribute("href", url)
+    image = card.locator("img.link-preview-img")
+    expect(image).to_have_attribute("src", re.compile(r"^http://127\.0\.0\.1:\d+/media/"))
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    # The browser never called the linked site itself: the server fetched it, image included.
+    assert third_party == []
+    screenshot(page, "link-preview.png")
+    assert not page.page_errors
