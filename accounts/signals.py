@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # `profile_updated` event to deliver). Who should see it depends on rooms, which sit above
 # accounts, so the rooms app connects the receiver (rooms.apps) and publishes after commit.
 profile_changed = Signal()
+
+# Sent inside the transaction deleting an account, before it is anonymised, with `user` and
+# `erase_messages`. Messages live in the messaging app above accounts, which soft-deletes them.
+account_deleting = Signal()
