@@ -4,8 +4,7 @@ from uuid import UUID
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,19 +16,19 @@ from accounts.serializers import (
     AccountDeleteInput,
     AuditEntrySerializer,
     AuthOutput,
+    EmailChangeInput,
     InviteCreatedOutput,
     InviteCreateInput,
     InviteListOutput,
     InviteSerializer,
+    LoginInput,
     MemberSerializer,
     MemberUpdateInput,
-    PasswordForgotInput,
-    PasswordResetInput,
-    EmailChangeInput,
-    LoginInput,
     OwnUserSerializer,
     PasswordChangedOutput,
     PasswordChangeInput,
+    PasswordForgotInput,
+    PasswordResetInput,
     ProfileUpdateInput,
     PublicUserSerializer,
     RegisterInput,

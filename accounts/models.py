@@ -48,8 +48,6 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(username, email, password, **extra)
 
 
-
-
 class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     username = models.CharField(
@@ -125,6 +123,9 @@ class Invite(models.Model):
             models.CheckConstraint(condition=models.Q(uses__lte=models.F("max_uses")), name="invite_uses_within_max"),
         ]
 
+    def __str__(self) -> str:
+        return f"invite {self.id} ({self.uses}/{self.max_uses})"
+
 
 class AuditEntry(models.Model):
     """One moderation action: append-only (services only create rows; the admin cannot edit them)."""
@@ -138,3 +139,6 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.created_at:%Y-%m-%d %H:%M}"
