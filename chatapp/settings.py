@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "MessageTypeEnum": "messaging.models.Message.Type",
         # A membership's `notify_level` and the `level` that sets it.
         "NotifyLevelEnum": "rooms.models.RoomMember.NotifyLevel",
+        # A room membership's role and a workspace account's role are different choice sets.
+        "WorkspaceRoleEnum": "accounts.models.Role",
     },
 }
 
