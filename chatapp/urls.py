@@ -30,6 +30,9 @@ urlpatterns = [
     # The web client: two server-rendered pages; everything else is static/js talking to the API.
     path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
     path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    # The mailed reset link and an invitation's link: the login page, opened at the right form.
+    path("reset-password", TemplateView.as_view(template_name="chat/login.html"), name="reset-password"),
+    path("join/<str:code>", TemplateView.as_view(template_name="chat/login.html"), name="join"),
     # A room's and a message's own addresses (push notifications and "Copy link" give the second):
     # the workspace, opened at that room or message by static/js/routes.js.
     path("rooms/<uuid:room_id>", TemplateView.as_view(template_name="chat/app.html"), name="app-room"),

@@ -73,6 +73,8 @@ const id = (value) => encodeURIComponent(value);
 export const api = {
   register: (data) => request("POST", "/auth/register", data, { auth: false }),
   login: (data) => request("POST", "/auth/login", data, { auth: false }),
+  passwordForgot: (email) => request("POST", "/auth/password/forgot", { email }, { auth: false }),
+  passwordReset: (data) => request("POST", "/auth/password/reset", data, { auth: false }),
   me: () => request("GET", "/auth/me"),
   updateMe: (data) => request("PATCH", "/auth/me", data),
   logout: () => request("POST", "/auth/logout"),
