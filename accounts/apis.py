@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -25,7 +26,16 @@ from accounts.serializers import (
     UsernameChangeInput,
 )
 from chatapp.api import signed_in, validated
+from chatapp.errors import Forbidden
 from chatapp.openapi import ConfirmationSerializer, error_responses
+
+PASSWORD_SIGN_IN_OFF = "Password sign-in is turned off on this server: use single sign-on"
+
+
+def _refuse_if_sso_only() -> None:
+    # OIDC_ONLY: accounts are made and signed in through the identity provider alone.
+    if settings.OIDC_ONLY:
+        raise Forbidden(PASSWORD_SIGN_IN_OFF)
 
 
 class RegisterApi(APIView):
@@ -35,9 +45,10 @@ class RegisterApi(APIView):
     @extend_schema(
         summary="Register a new user",
         request=RegisterInput,
-        responses={201: AuthOutput, **error_responses(400, 409, 429)},
+        responses={201: AuthOutput, **error_responses(400, 403, 409, 429)},
     )
     def post(self, request: Request) -> Response:
+        _refuse_if_sso_only()
         result = services.user_register(**validated(RegisterInput, request))
         return Response(
             {"token": result.token, "user": OwnUserSerializer(result.user).data}, status=status.HTTP_201_CREATED
@@ -51,9 +62,10 @@ class LoginApi(APIView):
     @extend_schema(
         summary="Log in with email or username",
         request=LoginInput,
-        responses={200: AuthOutput, **error_responses(400, 401, 429)},
+        responses={200: AuthOutput, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request: Request) -> Response:
+        _refuse_if_sso_only()
         data = validated(LoginInput, request)
         result = services.user_login(email=data.get("email"), username=data.get("username"), password=data["password"])
         return Response({"token": result.token, "user": OwnUserSerializer(result.user).data})
