@@ -73,6 +73,8 @@ const id = (value) => encodeURIComponent(value);
 export const api = {
   register: (data) => request("POST", "/auth/register", data, { auth: false }),
   login: (data) => request("POST", "/auth/login", data, { auth: false }),
+  authProviders: () => request("GET", "/auth/providers", undefined, { auth: false }),
+  ssoExchange: (code) => request("POST", "/auth/sso/exchange", { code }, { auth: false }),
   me: () => request("GET", "/auth/me"),
   updateMe: (data) => request("PATCH", "/auth/me", data),
   logout: () => request("POST", "/auth/logout"),
