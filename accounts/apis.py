@@ -36,6 +36,7 @@ from accounts.serializers import (
     UsernameChangeInput,
 )
 from chatapp.api import signed_in, validated
+from chatapp.errors import Forbidden
 from chatapp.openapi import ConfirmationSerializer, error_responses
 from chatapp.paging import page_params
 
@@ -56,6 +57,14 @@ def _public_url(request: Request) -> str:
     """Where links sent out point: PUBLIC_URL, else this request's own address (an ALLOWED_HOSTS host)."""
     return settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
 
+PASSWORD_SIGN_IN_OFF = "Password sign-in is turned off on this server: use single sign-on"
+
+
+def _refuse_if_sso_only() -> None:
+    # OIDC_ONLY: accounts are made and signed in through the identity provider alone.
+    if settings.OIDC_ONLY:
+        raise Forbidden(PASSWORD_SIGN_IN_OFF)
+
 
 class RegisterApi(APIView):
     authentication_classes = []
@@ -68,6 +77,7 @@ class RegisterApi(APIView):
         responses={201: AuthOutput, **error_responses(400, 403, 409, 429)},
     )
     def post(self, request: Request) -> Response:
+        _refuse_if_sso_only()
         result = services.user_register(**validated(RegisterInput, request))
         return Response(
             {"token": result.token, "user": OwnUserSerializer(result.user).data}, status=status.HTTP_201_CREATED
@@ -81,9 +91,10 @@ class LoginApi(APIView):
     @extend_schema(
         summary="Log in with email or username",
         request=LoginInput,
-        responses={200: AuthOutput, **error_responses(400, 401, 429)},
+        responses={200: AuthOutput, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request: Request) -> Response:
+        _refuse_if_sso_only()
         data = validated(LoginInput, request)
         result = services.user_login(email=data.get("email"), username=data.get("username"), password=data["password"])
         return Response({"token": result.token, "user": OwnUserSerializer(result.user).data})

@@ -34,6 +34,7 @@ _AUTH_RATE_LIMITED_PATHS = {
     "/api/v1/auth/login",
     "/api/v1/auth/password/forgot",
     "/api/v1/auth/password/reset",
+    "/api/v1/auth/sso/exchange",
 }
 _CLIENT_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RequestDataTooBig: (413, "Request body too large"),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "search",
     "realtime",
     "notifications",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,32 @@ AUTH_PASSWORD_MIN_LENGTH = 6
 # Not a rule on passwords: its hook revokes the old password's tokens and closes its sockets
 # whatever path changed a password (admin form, `changepassword`, `set_password()` + save).
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.EndSessionsOnPasswordChange"}]
+
+# --- Single sign-on (OpenID Connect, sso/) ----------------------------------------------------------
+# Enabled when OIDC_ISSUER and OIDC_CLIENT_ID are set; the endpoints come from the issuer's
+# discovery document. mozilla-django-oidc runs the code flow with state, nonce and PKCE (S256).
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_BUTTON_LABEL = env_str("OIDC_BUTTON_LABEL", "Sign in with SSO")
+OIDC_ONLY = env_bool("OIDC_ONLY", False)
+OIDC_AUTO_CREATE = env_bool("OIDC_AUTO_CREATE", False)
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID)
+if (OIDC_ISSUER or OIDC_CLIENT_ID) and not OIDC_ENABLED:
+    raise ImproperlyConfigured("Single sign-on needs both OIDC_ISSUER and OIDC_CLIENT_ID")
+if OIDC_ONLY and not OIDC_ENABLED:
+    raise ImproperlyConfigured("OIDC_ONLY=true hides password sign-in: set OIDC_ISSUER and OIDC_CLIENT_ID too")
+# mozilla-django-oidc's own settings (the provider's endpoints are not among them: sso.oidc reads
+# them from discovery).
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_RP_SIGN_ALGO = "RS256"  # the algorithm every OpenID provider must support for ID tokens
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "sso.oidc.ChatOIDCBackend"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],

@@ -3,9 +3,12 @@ import { api } from "./api.js";
 import { getToken, setToken, takeEndedReason, takeNextPath } from "./auth.js";
 import { $, clearErrors, showFieldErrors } from "./dom.js";
 import { setupRecovery } from "./views/recovery.js";
+import { finishSsoSignIn, setupSso } from "./sso.js";
 import { setupTabs } from "./views/tabs.js";
 
 if (getToken()) window.location.replace(takeNextPath());
+else finishSsoSignIn();
+setupSso();
 
 // Sent here because the server refused the session (revoked, expired, password changed elsewhere).
 const ended = takeEndedReason();

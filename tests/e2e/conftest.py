@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,12 +65,12 @@ def _vapid_keys() -> tuple[str, str]:
     return b64url(key.private_numbers().private_value.to_bytes(32, "big")), b64url(public)
 
 
-def _e2e_database_url() -> str:
+def _e2e_database_url(suffix: str = "") -> str:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/chatapp"
     parts = urlsplit(base)
     if parts.scheme not in ("postgres", "postgresql"):
         pytest.fail(f"the browser tests need PostgreSQL; DATABASE_URL is {parts.scheme or 'unset'}")
-    name = os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e"
+    name = (os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e") + suffix
     admin_url = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -79,16 +80,23 @@ def _e2e_database_url() -> str:
 
 @pytest.fixture(scope="session")
 def chat_server() -> Iterator[str]:
-    port = free_port()
+    with running_chat_server() as base_url:
+        yield base_url
+
+
+@contextmanager
+def running_chat_server(*, port: int | None = None, name: str = "", extra_env: dict | None = None) -> Iterator[str]:
+    """A live daphne on its own database (`<e2e database><name>`) and key prefixes, with `extra_env`."""
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     vapid_private, vapid_public = _vapid_keys()
     env = {
         **os.environ,
-        "DATABASE_URL": _e2e_database_url(),
+        "DATABASE_URL": _e2e_database_url(name),
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         # Its own key prefixes: nothing shared with the test process or another server on this Redis.
-        "CHANNEL_PREFIX": f"e2e{os.getpid()}",
-        "CACHE_PREFIX": f"e2e{os.getpid()}",
+        "CHANNEL_PREFIX": f"e2e{os.getpid()}{name}",
+        "CACHE_PREFIX": f"e2e{os.getpid()}{name}",
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
         "DEBUG": "false",
         "TESTING": "false",
@@ -108,6 +116,7 @@ def chat_server() -> Iterator[str]:
         "PUSH_ENDPOINT_ALLOWLIST": PUSH_ORIGIN,
         "VAR_DIR": str(ROOT / "var" / "e2e"),
         "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
+        **(extra_env or {}),
     }
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
@@ -119,7 +128,7 @@ def chat_server() -> Iterator[str]:
     )
     if migrate.returncode:
         pytest.fail(f"migrating the e2e database failed:\n{migrate.stdout}\n{migrate.stderr}")
-    log_path = ROOT / "var" / "e2e" / "daphne.log"
+    log_path = ROOT / "var" / "e2e" / f"daphne{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     server = subprocess.Popen(
