@@ -57,6 +57,7 @@ def _public_url(request: Request) -> str:
     """Where links sent out point: PUBLIC_URL, else this request's own address (an ALLOWED_HOSTS host)."""
     return settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
 
+
 PASSWORD_SIGN_IN_OFF = "Password sign-in is turned off on this server: use single sign-on"
 
 

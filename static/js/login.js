@@ -2,8 +2,8 @@
 import { api } from "./api.js";
 import { getToken, setToken, takeEndedReason, takeNextPath } from "./auth.js";
 import { $, clearErrors, showFieldErrors } from "./dom.js";
-import { setupRecovery } from "./views/recovery.js";
 import { finishSsoSignIn, setupSso } from "./sso.js";
+import { setupRecovery } from "./views/recovery.js";
 import { setupTabs } from "./views/tabs.js";
 
 if (getToken()) window.location.replace(takeNextPath());
