@@ -158,10 +158,9 @@ async function logout() {
 }
 
 /** The account is gone (its tokens with it): nothing to log out of, straight to the login page. */
-async function accountDeleted() {
+function accountDeleted() {
   socket.stop();
-  await turnPushOff().catch(() => {});
-  goToLogin("Your account has been deleted.");
+  goToLogin("Your account has been deleted."); // the server dropped its push subscriptions already
 }
 
 async function boot() {

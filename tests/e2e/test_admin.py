@@ -132,7 +132,9 @@ def test_admin_sees_the_servers_refusal_and_only_owners_change_roles(new_page, a
     assert api.call("PATCH", f"/admin/users/{target['user']['id']}", {"role": "admin"}, token=owner["token"])[0] == 200
     row.get_by_role("button", name="Deactivate").click()
     confirm(page, "Deactivate")
-    expect(dialog.locator("#admin-users-msg")).to_have_text("Only owners can deactivate or reactivate owners and admins")
+    expect(dialog.locator("#admin-users-msg")).to_have_text(
+        "Only owners can deactivate or reactivate owners and admins"
+    )
     expect(row.get_by_role("button", name="Deactivate")).to_be_disabled()
 
 

@@ -1,6 +1,7 @@
 // Settings → Security → Delete account: the password confirms it (a wrong one is a form error),
 // "also erase my messages" is opt-in, and a deleted account is signed out to the login page.
 import { api } from "../api.js";
+import { whileChangingToken } from "../auth.js";
 import { $, clearErrors, showFieldErrors } from "../dom.js";
 import { confirmDialog } from "./dialogs.js";
 
@@ -24,11 +25,11 @@ export function setupDeleteAccount({ onDeleted }) {
     );
     if (!sure) return;
     try {
-      await api.deleteAccount(password, erase);
+      // The server ends this tab's socket as it deletes: until the answer is in, a refused token is
+      // expected (as during a password change), and onDeleted leaves before anything else can.
+      await whileChangingToken(api.deleteAccount(password, erase).then(onDeleted));
     } catch (error) {
       showFieldErrors(form, error.status === 401 ? { fields: { current_password: [error.message] } } : error);
-      return;
     }
-    onDeleted();
   });
 }
