@@ -85,8 +85,11 @@ def chat_server() -> Iterator[str]:
 
 
 @contextmanager
-def running_chat_server(*, port: int | None = None, name: str = "", extra_env: dict | None = None) -> Iterator[str]:
-    """A live daphne on its own database (`<e2e database><name>`) and key prefixes, with `extra_env`."""
+def running_chat_server(
+    *, port: int | None = None, name: str = "", extra_env: dict | None = None, jobs_worker: bool = False
+) -> Iterator[str]:
+    """A live daphne on its own database (`<e2e database><name>`) and key prefixes, with `extra_env`;
+    with `jobs_worker`, a `manage.py jobs_worker` process beside it on the same settings."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     vapid_private, vapid_public = _vapid_keys()
@@ -139,6 +142,16 @@ def running_chat_server(*, port: int | None = None, name: str = "", extra_env: d
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    worker = None
+    if jobs_worker:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "jobs_worker", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -155,6 +168,13 @@ def running_chat_server(*, port: int | None = None, name: str = "", extra_env: d
             time.sleep(0.1)
         yield base_url
     finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=10)
