@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
-# The web client's linter (Biome, pinned in package-lock.json): reinstalled only when the lockfile changes.
+# Node packages pinned in package-lock.json: the web client's linter (Biome) and the OpenID provider the
+# single sign-on tests run (oidc-provider). Reinstalled only when the lockfile changes.
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
 
 # The test suite talks to the real services; these are the machine's defaults.
@@ -24,7 +25,7 @@ $(STAMP): requirements.txt
 	@echo "Python packages installed."
 
 $(NODE_STAMP): package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: the web client's linter installs with it (apt-get install -y npm)"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm is missing: the web client's linter and the SSO tests' OpenID provider install with it (apt-get install -y nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund
 	@rm -f node_modules/.installed-* && touch $@
 
@@ -42,7 +43,7 @@ createsuperuser: migrate
 manage: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py $(ARGS)
 
-test: venv
+test: venv $(NODE_STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python scripts/check_services.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

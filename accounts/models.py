@@ -12,6 +12,17 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,30}$"
 DEFAULT_STATUS = "Hey there! I am using ChatApp"
 
 
+class Role(models.TextChoices):
+    """Workspace roles: owners and admins moderate; only owners change roles."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+MODERATOR_ROLES = (Role.OWNER, Role.ADMIN)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -32,6 +43,8 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, username: str, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
+        # How an invite-only or closed server gets its first owner.
+        extra.setdefault("role", Role.OWNER)
         return self.create_user(username, email, password, **extra)
 
 
@@ -49,6 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_seen = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     # Tokens issued before this instant are refused (set on password change and deactivation).
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,6 +86,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.username
 
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in MODERATOR_ROLES
+
 
 class TokenBlacklist(models.Model):
     """A revoked JWT, kept until it would have expired anyway (then `cleanup_tokens` drops it)."""
@@ -83,3 +101,44 @@ class TokenBlacklist(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class Invite(models.Model):
+    """A way in when REGISTRATION=invite: one row per invite, its code kept only as a SHA-256 digest."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code_hash = models.CharField(max_length=64, unique=True)
+    # Bound to one address when set (lower-cased); any address when blank.
+    email = models.EmailField(max_length=254, blank=True, default="")
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # The redeeming UPDATE checks this too; the constraint makes overspending impossible.
+            models.CheckConstraint(condition=models.Q(uses__lte=models.F("max_uses")), name="invite_uses_within_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invite {self.id} ({self.uses}/{self.max_uses})"
+
+
+class AuditEntry(models.Model):
+    """One moderation action: append-only (services only create rows; the admin cannot edit them)."""
+
+    id = models.BigAutoField(primary_key=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    target_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.created_at:%Y-%m-%d %H:%M}"

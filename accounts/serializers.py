@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import USERNAME_PATTERN, User
+from accounts.models import USERNAME_PATTERN, AuditEntry, Invite, Role, User
 
 _USERNAME_FIELD_KW: dict[str, Any] = {
     "min_length": 3,
@@ -43,7 +43,27 @@ class PublicUserSerializer(serializers.ModelSerializer):
 class OwnUserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "username", "email", "avatar", "status", "is_online", "last_seen", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "avatar",
+            "status",
+            "is_online",
+            "last_seen",
+            "created_at",
+            "updated_at",
+            "role",
+        ]
+        read_only_fields = fields
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """An account as the workspace's moderators see it (the admin's user list)."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "avatar", "role", "is_active", "is_online", "last_seen", "created_at"]
         read_only_fields = fields
 
 
@@ -51,6 +71,66 @@ class RegisterInput(serializers.Serializer):
     username = _username_field()
     email = serializers.EmailField(max_length=254)
     password = _password_field()
+    invite_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The code of an invitation (the end of its /join/<code> link); needed when REGISTRATION=invite",
+    )
+
+
+class MemberUpdateInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="owners only")
+    is_active = serializers.BooleanField(required=False, help_text="false deactivates: tokens, sockets, push go")
+
+
+class InviteCreateInput(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254, help_text="admits only this email")
+    max_uses = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1000)
+    expires_in_hours = serializers.IntegerField(required=False, default=168, min_value=1, max_value=24 * 90)
+
+
+class InviteSerializer(serializers.ModelSerializer):
+    """An invite as listed: its code is not stored, so only the answer to its creation has it."""
+
+    class Meta:
+        model = Invite
+        fields = ["id", "email", "expires_at", "max_uses", "uses", "created_at"]
+        read_only_fields = fields
+
+
+class InviteCreatedOutput(InviteSerializer):
+    code = serializers.CharField(help_text="shown once: the server keeps only its digest")
+    url = serializers.CharField(help_text="the web client's /join/<code> page")
+
+    class Meta(InviteSerializer.Meta):
+        fields = ["id", "code", "url", "email", "expires_at", "max_uses", "uses", "created_at"]
+        read_only_fields = fields
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(allow_null=True)
+    target = UserSummarySerializer(source="target_user", allow_null=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "actor", "action", "target", "detail", "created_at"]
+        read_only_fields = fields
+
+
+class PasswordForgotInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetInput(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = _password_field()
+
+
+class AccountDeleteInput(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    erase_messages = serializers.BooleanField(required=False, default=False)
 
 
 class LoginInput(serializers.Serializer):
@@ -103,3 +183,7 @@ class UserListOutput(serializers.Serializer):
     # DRF's serializer metaclass moves declared fields off the class, so this field does not shadow
     # Serializer.data at run time; the stubs cannot see that.
     data = PublicUserSerializer(many=True)  # type: ignore[assignment]
+
+
+class InviteListOutput(serializers.Serializer):
+    data = InviteSerializer(many=True)  # type: ignore[assignment]

@@ -1,11 +1,19 @@
-"""Every write to accounts: registration, login, profile changes, logout and revocation."""
+"""Every write to accounts: registration, login, profile changes, logout and revocation, the
+workspace's roles and invites, password reset and account deletion."""
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 import jobs
 from accounts.event_types import ProfileUpdated, SessionRevoked
@@ -15,13 +23,20 @@ from accounts.login_limits import (
     login_failure_record,
     login_failures_retry_after,
 )
-from accounts.models import TokenBlacklist, User
-from accounts.selectors import user_find_for_login
-from accounts.signals import profile_changed, user_deleting
+from accounts.models import MODERATOR_ROLES, AuditEntry, Invite, Role, TokenBlacklist, User
+from accounts.registration import (
+    INVITE_INVALID,
+    invite_code_hash,
+    invite_redeem_filter,
+    invites_redeemable,
+    registration_refusal,
+)
+from accounts.selectors import ensure_moderator, user_find_for_login
+from accounts.signals import account_deleting, profile_changed, user_deleting
 from accounts.tokens import VerifiedToken, revocation_cutoff, token_issue
 from broadcast.groups import user_group
 from broadcast.publish import publish
-from chatapp.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
+from chatapp.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from uploads.selectors import upload_get_owned
 
 INVALID_CREDENTIALS = "Invalid credentials"
@@ -70,14 +85,70 @@ def _save_unique(user: User, **kwargs) -> None:
         raise Conflict("Email already registered" if "email" in text else "Username already taken") from None
 
 
+# Any constant: the key of the PostgreSQL advisory lock that makes "first account" a decision one
+# registration at a time (the ASCII of "owner").
+_FIRST_OWNER_LOCK = 0x6F776E6572
+
+
+def _is_first_account() -> bool:
+    """Whether the account being created is the server's first, decided one registration at a time.
+
+    Two registrations on an empty table would both see it empty; the one that waits for the lock
+    looks again after the other commits (a new statement under READ COMMITTED sees it). SQLite
+    needs no lock: its transactions begin IMMEDIATE (settings), one writer at a time.
+    """
+    if User.objects.exists():
+        return False
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FIRST_OWNER_LOCK])
+    return not User.objects.exists()
+
+
+def _invite_spend(*, code: str, email: str) -> None:
+    """Counts one use of the invite, or refuses: one UPDATE whose WHERE holds every rule.
+
+    Two registrations on a one-use code both run it; PostgreSQL makes the second wait for the
+    first's row lock and then re-checks `uses < max_uses` against the committed row, so it
+    updates nothing and is refused (accounts/tests/test_invite_races.py).
+    """
+    spent = invites_redeemable().filter(invite_redeem_filter(code=code, email=email)).update(uses=F("uses") + 1)
+    if spent != 1:
+        raise Forbidden(INVITE_INVALID)
+
+
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str) -> AuthResult:
-    """Creates an account and returns it with a fresh token."""
+def user_register(
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    invite_code: str | None = None,
+    enforce_registration: bool = True,
+) -> AuthResult:
+    """Creates an account and returns it with a fresh token: every way of creating one comes here.
+
+    REGISTRATION and REGISTRATION_EMAIL_DOMAINS apply (403 saying why) unless
+    `enforce_registration` is false (an identity provider trusted to create accounts). An invite
+    code, when given, is spent in this transaction. `password` None: no password login (single
+    sign-on). The first account on an empty server is its owner.
+    """
     email = email.strip().lower()
+    if enforce_registration:
+        refusal = registration_refusal(email=email, invite_code=invite_code)
+        if refusal is not None:
+            raise Forbidden(refusal)
     _ensure_email_free(email)
     _ensure_username_free(username)
+    if invite_code:
+        _invite_spend(code=invite_code, email=email)
     user = User(username=username, email=email)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    if _is_first_account():
+        user.role, user.is_staff = Role.OWNER, True
     _save_unique(user, force_insert=True)
     return AuthResult(token=token_issue(user), user=user)
 
@@ -227,3 +298,181 @@ def token_blacklist_cleanup(*, now: datetime | None = None) -> int:
     """Deletes blacklist rows whose tokens have expired; returns how many."""
     deleted, _ = TokenBlacklist.objects.filter(expires_at__lt=now or timezone.now()).delete()
     return deleted
+
+
+# --- The workspace: roles, moderation, the audit log ------------------------------------------
+ONLY_OWNERS_CHANGE_ROLES = "Only owners can change roles"
+ONLY_OWNERS_MODERATE_MODERATORS = "Only owners can deactivate or reactivate owners and admins"
+LAST_OWNER = "The last owner cannot be demoted, deactivated or deleted: make someone else owner first"
+NOT_YOURSELF = "You cannot deactivate your own account here (Settings → Security deletes it)"
+
+
+def _audit(*, actor: User | None, action: str, target: User | None = None, **detail: Any) -> AuditEntry:
+    return AuditEntry.objects.create(actor=actor, action=action, target_user=target, detail=detail)
+
+
+def _ensure_another_owner(user: User) -> None:
+    """Refuses when `user` is the last active owner.
+
+    Every owner row is locked, so two owners demoting each other at once cannot both pass: the
+    second waits, then PostgreSQL re-checks `role` on the rows the first changed.
+    """
+    owners = list(User.objects.select_for_update().filter(role=Role.OWNER, is_active=True).values_list("pk", flat=True))
+    if owners == [user.pk] or not owners:
+        raise Conflict(LAST_OWNER)
+
+
+def _staff_follows_role(user: User, *, old_role: str) -> None:
+    # is_staff follows owner/admin unless someone set it separately (Django admin, createsuperuser).
+    if user.is_staff == (old_role in MODERATOR_ROLES):
+        user.is_staff = user.role in MODERATOR_ROLES
+
+
+@transaction.atomic
+def user_update_by_moderator(
+    *, actor: User, user_id: UUID, role: str | None = None, is_active: bool | None = None
+) -> User:
+    """A moderator changes an account's role (owners only) and/or deactivates or reactivates it.
+
+    Deactivation is `user_deactivate`, as in Django admin: tokens refused, sockets closed, push
+    subscriptions dropped. Each change is written to the audit log.
+    """
+    ensure_moderator(actor)
+    target = User.objects.select_for_update().filter(pk=user_id).first()
+    if target is None:
+        raise NotFound("User not found")
+    if role is not None and role != target.role:
+        if actor.role != Role.OWNER:
+            raise Forbidden(ONLY_OWNERS_CHANGE_ROLES)
+        if target.role == Role.OWNER:
+            _ensure_another_owner(target)
+        old_role = target.role
+        target.role = role
+        _staff_follows_role(target, old_role=old_role)
+        target.save(update_fields=["role", "is_staff", "updated_at"])
+        _audit(actor=actor, action="role_changed", target=target, old=old_role, new=role)
+    if is_active is not None and is_active != target.is_active:
+        if target.pk == actor.pk:
+            raise Forbidden(NOT_YOURSELF)
+        if actor.role != Role.OWNER and target.role != Role.MEMBER:
+            raise Forbidden(ONLY_OWNERS_MODERATE_MODERATORS)
+        if is_active:
+            target.is_active = True
+            target.save(update_fields=["is_active", "updated_at"])
+            _audit(actor=actor, action="user_reactivated", target=target)
+        else:
+            if target.role == Role.OWNER:
+                _ensure_another_owner(target)
+            user_deactivate(user=target)
+            _audit(actor=actor, action="user_deactivated", target=target)
+    return target
+
+
+@dataclass(frozen=True)
+class InviteCreated:
+    invite: Invite
+    code: str  # shown once: only its digest is stored
+
+
+INVITE_MAX_USES_LIMIT = 1000
+INVITE_MAX_HOURS = 24 * 90
+
+
+@transaction.atomic
+def invite_create(
+    *, actor: User, email: str = "", max_uses: int = 1, expires_in_hours: int = 168, now: datetime | None = None
+) -> InviteCreated:
+    """A new invite; its code (192 random bits) is returned once and stored as a SHA-256 digest."""
+    ensure_moderator(actor)
+    code = secrets.token_urlsafe(24)
+    invite = Invite.objects.create(
+        code_hash=invite_code_hash(code),
+        email=email.strip().lower(),
+        max_uses=max_uses,
+        expires_at=(now or timezone.now()) + timedelta(hours=expires_in_hours),
+        created_by=actor,
+    )
+    _audit(actor=actor, action="invite_created", invite_id=str(invite.id), email=invite.email, max_uses=max_uses)
+    return InviteCreated(invite=invite, code=code)
+
+
+@transaction.atomic
+def invite_revoke(*, actor: User, invite_id: UUID) -> None:
+    """Ends an invite at once; the row stays (the audit log and `uses` keep their meaning)."""
+    ensure_moderator(actor)
+    invite = Invite.objects.select_for_update().filter(pk=invite_id, revoked_at=None).first()
+    if invite is None:
+        raise NotFound("Invite not found")
+    invite.revoked_at = timezone.now()
+    invite.save(update_fields=["revoked_at"])
+    _audit(actor=actor, action="invite_revoked", invite_id=str(invite.id), email=invite.email)
+
+
+# --- Password reset ---------------------------------------------------------------------------
+INVALID_RESET_LINK = "This reset link is invalid or has expired"
+
+
+def password_reset_request(*, email: str, base_url: str) -> None:
+    """Queues the reset mail job whether or not the address has an account.
+
+    The request does the same work either way (one job row), so neither its answer nor its timing
+    tells who has an account; the job looks the address up and mails only a real, active one.
+    """
+    jobs.enqueue("password_reset_mail", email=email.strip().lower()[:254], base_url=base_url)
+
+
+def password_reset_link(*, user: User, base_url: str) -> str:
+    """The one-time link: Django's token generator (valid PASSWORD_RESET_TIMEOUT, dead once the
+    password changes). In the fragment, so it reaches neither server logs nor a Referer."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{base_url}/reset-password#uid={uid}&token={default_token_generator.make_token(user)}"
+
+
+def _user_from_uid(uid: str) -> User | None:
+    try:
+        user_id = UUID(urlsafe_base64_decode(uid).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> AuthResult:
+    """Sets a new password from a reset link; every older token dies (the password-changed hook).
+
+    The row lock makes two uses of one link take turns; the second finds the hash changed, which
+    invalidates the token.
+    """
+    user = _user_from_uid(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise BadRequest(INVALID_RESET_LINK)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    return AuthResult(token=token_issue(user), user=user)
+
+
+# --- Account deletion -------------------------------------------------------------------------
+@transaction.atomic
+def user_delete_account(*, user: User, current_password: str, erase_messages: bool = False) -> None:
+    """The user leaves: the account is deactivated and anonymised, its row kept.
+
+    Messages stay, shown under the anonymous name, unless `erase_messages` (then the messaging app
+    soft-deletes them in this transaction, through `account_deleting`). The last owner cannot.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(current_password):
+        raise Unauthorized("Current password is incorrect")
+    if user.role == Role.OWNER:
+        _ensure_another_owner(user)
+    account_deleting.send(sender=User, user=user, erase_messages=erase_messages)
+    # The email column is unique, so a placeholder in the reserved .invalid domain stands for "none".
+    user.username = f"deleted-{user.id.hex[:12]}"
+    user.email = f"deleted-{user.id.hex}@deleted.invalid"
+    user.avatar, user.status = "", ""
+    user.role, user.is_staff, user.is_superuser = Role.MEMBER, False, False
+    user.set_unusable_password()
+    user.is_active = False
+    _revoke_all_tokens(user, now=timezone.now())
+    user.save()
+    _audit(actor=user, action="account_deleted", target=user, erased_messages=erase_messages)
+    _announce_profile(user)

@@ -10,3 +10,7 @@ profile_changed = Signal()
 # Sent inside the transaction that deletes a user (staff, in the admin), with `user`, before any row
 # goes: apps above accounts tidy what they summarise about the user (messaging: reactions).
 user_deleting = Signal()
+
+# Sent inside the transaction deleting an account, before it is anonymised, with `user` and
+# `erase_messages`. Messages live in the messaging app above accounts, which soft-deletes them.
+account_deleting = Signal()

@@ -28,7 +28,14 @@ error_logger = logging.getLogger("chatapp.errors")
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _JSON_PATH_PREFIXES = ("/api/", "/health")
-_AUTH_RATE_LIMITED_PATHS = {"/api/v1/auth/register", "/api/v1/auth/login"}
+# Password reset shares the login's per-address count: both are ways to guess at an account.
+_AUTH_RATE_LIMITED_PATHS = {
+    "/api/v1/auth/register",
+    "/api/v1/auth/login",
+    "/api/v1/auth/password/forgot",
+    "/api/v1/auth/password/reset",
+    "/api/v1/auth/sso/exchange",
+}
 _CLIENT_ERRORS: dict[type[Exception], tuple[int, str]] = {
     RequestDataTooBig: (413, "Request body too large"),
     TooManyFieldsSent: (400, "Too many fields or query parameters"),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 from chatapp.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "search",
     "realtime",
     "notifications",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +244,32 @@ AUTH_PASSWORD_MIN_LENGTH = 6
 # whatever path changed a password (admin form, `changepassword`, `set_password()` + save).
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.passwords.EndSessionsOnPasswordChange"}]
 
+# --- Single sign-on (OpenID Connect, sso/) ----------------------------------------------------------
+# Enabled when OIDC_ISSUER and OIDC_CLIENT_ID are set; the endpoints come from the issuer's
+# discovery document. mozilla-django-oidc runs the code flow with state, nonce and PKCE (S256).
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_BUTTON_LABEL = env_str("OIDC_BUTTON_LABEL", "Sign in with SSO")
+OIDC_ONLY = env_bool("OIDC_ONLY", False)
+OIDC_AUTO_CREATE = env_bool("OIDC_AUTO_CREATE", False)
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID)
+if (OIDC_ISSUER or OIDC_CLIENT_ID) and not OIDC_ENABLED:
+    raise ImproperlyConfigured("Single sign-on needs both OIDC_ISSUER and OIDC_CLIENT_ID")
+if OIDC_ONLY and not OIDC_ENABLED:
+    raise ImproperlyConfigured("OIDC_ONLY=true hides password sign-in: set OIDC_ISSUER and OIDC_CLIENT_ID too")
+# mozilla-django-oidc's own settings (the provider's endpoints are not among them: sso.oidc reads
+# them from discovery).
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_RP_SIGN_ALGO = "RS256"  # the algorithm every OpenID provider must support for ID tokens
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "sso.oidc.ChatOIDCBackend"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -285,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "MessageTypeEnum": "messaging.models.Message.Type",
         # A membership's `notify_level` and the `level` that sets it.
         "NotifyLevelEnum": "rooms.models.RoomMember.NotifyLevel",
+        # A room membership's role and a workspace account's role are different choice sets.
+        "WorkspaceRoleEnum": "accounts.models.Role",
     },
 }
 
@@ -352,6 +382,35 @@ RATE_LIMIT_LOG_SECONDS = env_int("RATE_LIMIT_LOG_SECONDS", 60, minimum=1)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
 RATELIMIT_IP_META_KEY = "chatapp.net.client_ip"
+
+# --- Who may sign up (accounts.registration) -------------------------------------------------
+# open: anyone who reaches the server (the default: clients written for the Go server register so);
+# invite: only with a valid invite code; closed: nobody, invited or not (accounts then come from
+# Django admin or `createsuperuser`, whose accounts are owners).
+REGISTRATION = env_str("REGISTRATION", "open").strip().lower()
+if REGISTRATION not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured(f"REGISTRATION must be open, invite or closed, got {REGISTRATION!r}")
+# Email domains a new account may use (lower-case, exact match); empty: any.
+REGISTRATION_EMAIL_DOMAINS = [domain.lower().lstrip("@") for domain in env_list("REGISTRATION_EMAIL_DOMAINS", [])]
+
+# --- Outgoing mail (password reset) -----------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:587/?tls=True, smtps://... for implicit TLS, console:// (the
+# default: mails are printed to the log) or dummy:// (dropped). Parsed by dj-email-url.
+_EMAIL = dj_email_url.parse(env_str("EMAIL_URL", "console://"))
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _EMAIL["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_EMAIL["EMAIL_USE_TLS"])
+EMAIL_USE_SSL = bool(_EMAIL["EMAIL_USE_SSL"])
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"] or 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chatapp <noreply@localhost>")
+# The address links in mails and invites point at (e.g. https://chat.example.com). Unset: the
+# address of the request that asked for the link (its Host is one of ALLOWED_HOSTS).
+PUBLIC_URL = env_str("PUBLIC_URL").rstrip("/")
+# A password-reset link works once, for this long (Django's token generator).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600, minimum=60)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin import staff_login
 from chatapp import health, webapp
+from sso.urls import api_urlpatterns as sso_api_urls
 from uploads.views import media_serve
 
 api_v1 = [
@@ -15,6 +16,7 @@ api_v1 = [
     path("", include("uploads.urls")),
     path("", include("notifications.urls")),
     path("", include("search.urls")),
+    path("", include(sso_api_urls)),
 ]
 
 urlpatterns = [
@@ -30,6 +32,10 @@ urlpatterns = [
     # The web client: two server-rendered pages; everything else is static/js talking to the API.
     path("", TemplateView.as_view(template_name="chat/app.html"), name="app"),
     path("login", TemplateView.as_view(template_name="chat/login.html"), name="login"),
+    # The mailed reset link and an invitation's link: the login page, opened at the right form.
+    path("reset-password", TemplateView.as_view(template_name="chat/login.html"), name="reset-password"),
+    path("join/<str:code>", TemplateView.as_view(template_name="chat/login.html"), name="join"),
+    path("", include("sso.urls")),
     # A room's and a message's own addresses (push notifications and "Copy link" give the second):
     # the workspace, opened at that room or message by static/js/routes.js.
     path("rooms/<uuid:room_id>", TemplateView.as_view(template_name="chat/app.html"), name="app-room"),

@@ -6,9 +6,16 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
-        from accounts.signals import user_deleting
-        from messaging.services import member_subscribe_publish, reactions_forget_user
+        from accounts.signals import account_deleting, user_deleting
+        from messaging.services import (
+            member_subscribe_publish,
+            messages_erase_for_deleted_account,
+            reactions_forget_user,
+        )
         from rooms.signals import member_added
 
         member_added.connect(member_subscribe_publish, dispatch_uid="messaging.member_subscribe_publish")
         user_deleting.connect(reactions_forget_user, dispatch_uid="messaging.reactions_forget_user")
+        account_deleting.connect(
+            messages_erase_for_deleted_account, dispatch_uid="messaging.messages_erase_for_deleted_account"
+        )

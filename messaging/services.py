@@ -371,6 +371,18 @@ def message_delete_by_staff(*, message_id: UUID) -> Message | None:
     return _soft_delete(message)
 
 
+def messages_erase_for_deleted_account(*, user: User, erase_messages: bool, **_signal: object) -> None:
+    """Soft-deletes every message of an account being deleted, if its owner asked for that.
+
+    Connected to `accounts.signals.account_deleting` (messaging.apps), in the deleting transaction;
+    each message goes like one its sender deleted (a `message_deleted` event to its room).
+    """
+    if not erase_messages:
+        return
+    for message in Message.objects.select_for_update().filter(sender_id=user.pk, is_deleted=False).order_by("pk"):
+        _soft_delete(message)
+
+
 def member_subscribe_publish(*, room: Room, user: User, **_signal: object) -> None:
     """Sends a new member's sockets a `room_subscribe` carrying the room's stream position.
 

@@ -52,8 +52,10 @@ class TestRegister:
             "last_seen",
             "created_at",
             "updated_at",
+            "role",
         ]
         assert body["user"]["username"] == "budi"
+        assert body["user"]["role"] == "owner"  # the first account on an empty server
         assert body["user"]["email"] == "budi@example.com"
         assert body["user"]["status"] == "Hey there! I am using ChatApp"
         claims = jwt.decode(body["token"], settings.JWT_SECRET, algorithms=["HS256"])

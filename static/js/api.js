@@ -73,6 +73,10 @@ const id = (value) => encodeURIComponent(value);
 export const api = {
   register: (data) => request("POST", "/auth/register", data, { auth: false }),
   login: (data) => request("POST", "/auth/login", data, { auth: false }),
+  passwordForgot: (email) => request("POST", "/auth/password/forgot", { email }, { auth: false }),
+  passwordReset: (data) => request("POST", "/auth/password/reset", data, { auth: false }),
+  authProviders: () => request("GET", "/auth/providers", undefined, { auth: false }),
+  ssoExchange: (code) => request("POST", "/auth/sso/exchange", { code }, { auth: false }),
   me: () => request("GET", "/auth/me"),
   updateMe: (data) => request("PATCH", "/auth/me", data),
   logout: () => request("POST", "/auth/logout"),
@@ -89,6 +93,9 @@ export const api = {
         },
       ),
     ),
+  /** Deactivates and anonymises the account; a wrong password is a form error (401), not a logout. */
+  deleteAccount: (current_password, erase_messages) =>
+    request("DELETE", "/auth/me", { current_password, erase_messages }, { redirectOn401: false }),
   searchUsers: (term, opts) => request("GET", `/users/search${q({ q: term })}`, undefined, opts),
   searchMessages: ({ query, cursor, limit = 20 }, opts) =>
     request("GET", `/search${q({ q: query, cursor, limit })}`, undefined, opts),
@@ -118,6 +125,14 @@ export const api = {
   pushKey: () => request("GET", "/push/key"),
   addPushSubscription: (subscription) => request("POST", "/push/subscriptions", subscription),
   removePushSubscription: (endpoint) => request("DELETE", "/push/subscriptions", { endpoint }),
+
+  // Workspace administration (owners and admins; others get 403).
+  adminUsers: ({ query, page = 1, limit = 20 } = {}) => request("GET", `/admin/users${q({ q: query, page, limit })}`),
+  adminUpdateUser: (userId, changes) => request("PATCH", `/admin/users/${id(userId)}`, changes),
+  adminAudit: (page = 1, limit = 30) => request("GET", `/admin/audit${q({ page, limit })}`),
+  invites: () => request("GET", "/invites"),
+  createInvite: (data) => request("POST", "/invites", data),
+  revokeInvite: (inviteId) => request("DELETE", `/invites/${id(inviteId)}`),
 
   dms: () => request("GET", "/dm"),
   openDm: (recipientId) => request("POST", "/dm", { recipient_id: recipientId }),

@@ -163,6 +163,12 @@ async function logout() {
   window.location.replace("/login");
 }
 
+/** The account is gone (its tokens with it): nothing to log out of, straight to the login page. */
+function accountDeleted() {
+  socket.stop();
+  goToLogin("Your account has been deleted."); // the server dropped its push subscriptions already
+}
+
 async function boot() {
   applyTheme();
   if (!getToken()) return goToLogin();
@@ -173,7 +179,7 @@ async function boot() {
     return;
   }
   renderMe(store);
-  setupChrome({ store, socket, members, nav, onLogout: logout });
+  setupChrome({ store, socket, members, nav, onLogout: logout, onAccountDeleted: accountDeleted });
   new SearchBox({
     store,
     onOpen: (hit) => openAt(hit.room.id, hit.id, { focus: false }),

@@ -58,9 +58,17 @@ export async function tokenRefused(usedToken, reason = "") {
   return null;
 }
 
-/** Back to the login page; with a `reason`, the page says the session ended and why. */
+let leaving = false;
+
+/**
+ * Back to the login page; with a `reason`, the page says the session ended and why. The first call
+ * wins: a deleted account's socket, closed by the server, must not replace "account deleted" with
+ * "token revoked".
+ */
 export function goToLogin(reason = "") {
   clearToken();
+  if (leaving) return;
+  leaving = true;
   if (reason) sessionStorage.setItem(ENDED_KEY, reason);
   // A room's or message's address opened while signed out leads back there once signed in.
   const here = workspacePath(window.location.pathname);

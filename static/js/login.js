@@ -2,9 +2,13 @@
 import { api } from "./api.js";
 import { getToken, setToken, takeEndedReason, takeNextPath } from "./auth.js";
 import { $, clearErrors, showFieldErrors } from "./dom.js";
+import { finishSsoSignIn, setupSso } from "./sso.js";
+import { setupRecovery } from "./views/recovery.js";
 import { setupTabs } from "./views/tabs.js";
 
 if (getToken()) window.location.replace(takeNextPath());
+else finishSsoSignIn();
+setupSso();
 
 // Sent here because the server refused the session (revoked, expired, password changed elsewhere).
 const ended = takeEndedReason();
@@ -42,7 +46,7 @@ async function submit(form, call) {
   button.disabled = true;
   try {
     const result = await call();
-    setToken(result.token, form.querySelector('input[name="remember"]').checked);
+    setToken(result.token, form.querySelector('input[name="remember"]')?.checked ?? true);
     window.location.replace(takeNextPath());
   } catch (error) {
     showError(form, error);
@@ -59,6 +63,13 @@ $("#form-signin").addEventListener("submit", (e) => {
   submit(e.target, () => api.login(body));
 });
 
+// /join/<code>: the invitation's page is this one, opened at "Create Account" with the code.
+const invite = window.location.pathname.match(/^\/join\/([\w-]+)$/)?.[1];
+if (invite) {
+  $("#tab-register").click();
+  $("#reg-invited").hidden = false;
+}
+
 $("#form-register").addEventListener("submit", (e) => {
   e.preventDefault();
   submit(e.target, () =>
@@ -66,6 +77,9 @@ $("#form-register").addEventListener("submit", (e) => {
       username: $("#reg-username").value.trim(),
       email: $("#reg-email").value.trim(),
       password: $("#reg-password").value,
+      ...(invite ? { invite_code: invite } : {}),
     }),
   );
 });
+
+setupRecovery({ submit, showError });

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,12 +69,12 @@ def _vapid_keys() -> tuple[str, str]:
     return b64url(key.private_numbers().private_value.to_bytes(32, "big")), b64url(public)
 
 
-def _e2e_database_url() -> str:
+def _e2e_database_url(suffix: str = "") -> str:
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/chatapp"
     parts = urlsplit(base)
     if parts.scheme not in ("postgres", "postgresql"):
         pytest.fail(f"the browser tests need PostgreSQL; DATABASE_URL is {parts.scheme or 'unset'}")
-    name = os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e"
+    name = (os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e") + suffix
     admin_url = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -83,16 +84,26 @@ def _e2e_database_url() -> str:
 
 @pytest.fixture(scope="session")
 def chat_server() -> Iterator[str]:
-    port = free_port()
+    with running_chat_server() as base_url:
+        yield base_url
+
+
+@contextmanager
+def running_chat_server(
+    *, port: int | None = None, name: str = "", extra_env: dict | None = None, jobs_worker: bool = False
+) -> Iterator[str]:
+    """A live daphne on its own database (`<e2e database><name>`) and key prefixes, with `extra_env`;
+    with `jobs_worker`, a `manage.py jobs_worker` process beside it on the same settings."""
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     vapid_private, vapid_public = _vapid_keys()
     env = {
         **os.environ,
-        "DATABASE_URL": _e2e_database_url(),
+        "DATABASE_URL": _e2e_database_url(name),
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         # Its own key prefixes: nothing shared with the test process or another server on this Redis.
-        "CHANNEL_PREFIX": f"e2e{os.getpid()}",
-        "CACHE_PREFIX": f"e2e{os.getpid()}",
+        "CHANNEL_PREFIX": f"e2e{os.getpid()}{name}",
+        "CACHE_PREFIX": f"e2e{os.getpid()}{name}",
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
         "DEBUG": "false",
         "TESTING": "false",
@@ -113,8 +124,10 @@ def chat_server() -> Iterator[str]:
         "VAR_DIR": str(ROOT / "var" / "e2e"),
         "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
         "LINK_PREVIEW_ALLOWED_NETWORKS": f"{PREVIEW_SITE}/32",
+        **(extra_env or {}),
     }
-    SERVER_ENV.update(env)
+    if not name:  # the session's server (chat_server): the one SERVER_ENV describes
+        SERVER_ENV.update(env)
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -125,7 +138,7 @@ def chat_server() -> Iterator[str]:
     )
     if migrate.returncode:
         pytest.fail(f"migrating the e2e database failed:\n{migrate.stdout}\n{migrate.stderr}")
-    log_path = ROOT / "var" / "e2e" / "daphne.log"
+    log_path = ROOT / "var" / "e2e" / f"daphne{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -136,6 +149,16 @@ def chat_server() -> Iterator[str]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    worker = None
+    if jobs_worker:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "jobs_worker", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -152,6 +175,13 @@ def chat_server() -> Iterator[str]:
             time.sleep(0.1)
         yield base_url
     finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=10)

@@ -1,14 +1,15 @@
 // The workspace's fixed controls: the back button, the room menu (add member, leave, delete), the
-// people search, the browse / create / settings dialogs, and the window events that mark as read
-// or reconnect.
+// people search, the browse / create / settings / members & access dialogs, and the window events
+// that mark as read or reconnect.
 import { api } from "../api.js";
 import { $, toast } from "../dom.js";
+import { setupAdmin } from "./admin.js";
 import { confirmDialog, setupBrowse, setupCreateRoom } from "./dialogs.js";
 import { setupNotifyMenu } from "./notify-menu.js";
 import { setupSettings } from "./settings.js";
 import { setupUserSearch } from "./sidebar.js";
 
-export function setupChrome({ store, socket, members, nav, onLogout }) {
+export function setupChrome({ store, socket, members, nav, onLogout, onAccountDeleted }) {
   $("#btn-back").addEventListener("click", () => nav.closeConversation());
   $("#btn-members").addEventListener("click", () => members.open());
   const menu = $("#room-menu");
@@ -81,7 +82,9 @@ export function setupChrome({ store, socket, members, nav, onLogout }) {
       store.applyProfile(me);
     },
     onLogout,
+    onAccountDeleted,
   });
+  setupAdmin({ store });
 
   $("#lightbox").addEventListener("click", (e) => e.target.id === "lightbox" && e.currentTarget.close());
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && nav.markReadSoon());

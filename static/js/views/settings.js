@@ -1,12 +1,13 @@
 // Settings modal: Profile (avatar, username, status), Appearance (theme, background), Security,
-// Notifications (notify-settings.js).
+// Notifications (notify-settings.js). Security holds the account deletion form (delete-account.js).
 import { api, upload } from "../api.js";
 import { $, clearErrors, fillAvatar, showFieldErrors, toast } from "../dom.js";
 import { getPrefs, setBackground, setTheme } from "../theme.js";
+import { setupDeleteAccount } from "./delete-account.js";
 import { setupNotificationSettings } from "./notify-settings.js";
 import { setupTabs } from "./tabs.js";
 
-export function setupSettings({ store, onProfile, onLogout }) {
+export function setupSettings({ store, onProfile, onLogout, onAccountDeleted }) {
   const dialog = $("#settings-dialog");
   const notifications = setupNotificationSettings();
   const tabs = setupTabs(dialog.querySelector('[role="tablist"]'), (tab) => {
@@ -102,5 +103,6 @@ export function setupSettings({ store, onProfile, onLogout }) {
     }
   });
 
+  setupDeleteAccount({ onDeleted: onAccountDeleted });
   $("#btn-logout").addEventListener("click", onLogout);
 }
