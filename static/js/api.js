@@ -116,6 +116,10 @@ export const api = {
   editMessage: (messageId, content) => request("PATCH", `/messages/${id(messageId)}`, { content }),
   deleteMessage: (messageId) => request("DELETE", `/messages/${id(messageId)}`),
 
+  react: (messageId, emoji, on) => request(on ? "PUT" : "DELETE", `/messages/${id(messageId)}/reactions/${id(emoji)}`),
+  pins: (roomId) => request("GET", `/rooms/${id(roomId)}/pins`),
+  pin: (roomId, messageId, on) => request(on ? "PUT" : "DELETE", `/rooms/${id(roomId)}/pins/${id(messageId)}`),
+
   setNotifyLevel: (roomId, level) => request("PATCH", `/rooms/${id(roomId)}/notifications`, { level }),
 
   pushKey: () => request("GET", "/push/key"),

@@ -6,6 +6,7 @@ import { followMentions } from "./mention-alerts.js";
 import { setupNavigation } from "./navigation.js";
 import { Outbox } from "./outbox.js";
 import { registerServiceWorker, resyncPush, turnPushOff } from "./push.js";
+import { richActions, richHandlers } from "./rich-events.js";
 import { parseRoute } from "./routes.js";
 import { ChatSocket } from "./socket.js";
 import { followSocket } from "./socket-events.js";
@@ -15,9 +16,11 @@ import { applyTheme } from "./theme.js";
 import { setupChrome } from "./views/chrome.js";
 import { Composer } from "./views/composer.js";
 import { confirmDialog, openImage, setupMembers } from "./views/dialogs.js";
+import { formatKeys } from "./views/format-keys.js";
 import { renderHeader, renderMe, renderTyping } from "./views/header.js";
 import { MentionPicker } from "./views/mention-picker.js";
 import { MessageList } from "./views/messages.js";
+import { setupPins } from "./views/pins-panel.js";
 import { SearchBox } from "./views/search-box.js";
 
 const store = new Store();
@@ -39,11 +42,14 @@ const messages = new MessageList({
   onLoadNewer: () => nav.loadNewer(),
   onLoadAround: (id) => nav.loadAround(id),
   onOpenImage: openImage,
+  ...richActions(store),
 });
 const composer = new Composer({ onSend: sendText, onSendFile: sendFile, onTyping, onEditLast: editLastMessage });
 new MentionPicker({ store });
 const members = setupMembers({ store, currentRoom: () => store.rooms.get(store.activeRoomId) });
 const nav = setupNavigation({ store, messages, composer });
+const pins = setupPins({ store, onJump: (roomId, messageId) => openAt(roomId, messageId) });
+formatKeys(document.getElementById("composer-input"));
 
 setInterval(() => store.activeRoomId && renderTyping(store), 1000);
 
@@ -117,7 +123,7 @@ function applyDeleted(roomId, id) {
 }
 
 // ---- socket events -----------------------------------------------------------------------------
-followSocket({ socket, store, outbox, nav, applyDeleted });
+followSocket({ socket, store, outbox, nav, applyDeleted, more: richHandlers(store, { onPinsChanged: pins.refresh }) });
 followMentions({ socket, store });
 
 // ---- store -> views ----------------------------------------------------------------------------

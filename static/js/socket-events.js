@@ -4,8 +4,11 @@ import { api } from "./api.js";
 import { toast } from "./dom.js";
 import { showConnection } from "./views/connection.js";
 
-/** `nav` from setupNavigation; `applyDeleted(roomId, id)` shows a message as deleted. */
-export function followSocket({ socket, store, outbox, nav, applyDeleted }) {
+/**
+ * `nav` from setupNavigation; `applyDeleted(roomId, id)` shows a message as deleted; `more`: further
+ * handlers by event type (rich-events.js).
+ */
+export function followSocket({ socket, store, outbox, nav, applyDeleted, more = {} }) {
   let everOpen = false;
 
   const handlers = {
@@ -82,6 +85,7 @@ export function followSocket({ socket, store, outbox, nav, applyDeleted }) {
     error({ error }) {
       console.warn("server:", error);
     },
+    ...more,
   };
 
   socket.addEventListener("event", (e) => {

@@ -211,6 +211,20 @@ export class Store extends EventTarget {
     this.emit("rooms");
   }
 
+  /** A user's name from what this client holds (members, DM partners, senders), or null. */
+  userName(userId) {
+    if (userId === this.me?.id) return this.me.username;
+    for (const list of this.members.values()) {
+      const name = list.get(userId)?.user?.username;
+      if (name) return name;
+    }
+    for (const room of this.rooms.values()) if (room.other_user?.id === userId) return room.other_user.username;
+    for (const conv of this.conversations.values())
+      for (const message of conv.items)
+        if (message.sender_id === userId && message.sender) return message.sender.username;
+    return null;
+  }
+
   setPresence(userId, online) {
     this.presence.set(userId, online);
     this.emit("presence", { userId });

@@ -42,6 +42,10 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "secret123"
+# The one address link previews may fetch from in these tests (a test's own web site listens there
+# on port 80), and the live server's environment, for processes that share its database.
+PREVIEW_SITE = "127.0.0.77"
+SERVER_ENV: dict[str, str] = {}
 
 
 # The root conftest clears the cache (a FLUSHDB on Redis) around every test; here that would wipe
@@ -119,8 +123,11 @@ def running_chat_server(
         "PUSH_ENDPOINT_ALLOWLIST": PUSH_ORIGIN,
         "VAR_DIR": str(ROOT / "var" / "e2e"),
         "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
+        "LINK_PREVIEW_ALLOWED_NETWORKS": f"{PREVIEW_SITE}/32",
         **(extra_env or {}),
     }
+    if not name:  # the session's server (chat_server): the one SERVER_ENV describes
+        SERVER_ENV.update(env)
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,

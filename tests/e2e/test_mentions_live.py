@@ -86,6 +86,9 @@ def test_the_bell_sets_the_rooms_notification_level_on_the_server(new_page, api)
     room, (me, _bob) = room_with_members(api, "me", "bob")
     page = connected(new_page(me))
     open_room(page, room)
+    # The room has finished opening (it ends by focusing the composer, which would take the focus
+    # from a menu opened before then).
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
     bell = page.locator("#btn-notify")
     # Rooms notify of mentions unless said otherwise.
     expect(bell).to_have_accessible_name("Notifications: Mentions only")

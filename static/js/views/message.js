@@ -1,13 +1,15 @@
 // One message as a list item: sender, reply quote, text or attachment, time and tick, and the
 // actions (reply, edit, delete, retry) the list passes in. User text is only ever inserted as text.
-import { avatar, formatBytes, h, icon, safeUrl, toast } from "../dom.js";
+import { append, avatar, formatBytes, h, icon, safeUrl, toast } from "../dom.js";
 import { MAX_MESSAGE_CHARS, messageLength, tooLongText } from "../limits.js";
 import { clock } from "../time.js";
-import { messageText } from "./message-text.js";
+import { messageBody } from "./message-body.js";
+import { extraActions, pinnedMarker, previewCard, reactions } from "./message-extras.js";
 
 /**
  * `handlers`: onJumpTo(id), onReply(message), onStartEdit(id), onSaveEdit(message, content),
- * onCancelEdit(), onDelete(message), onRetry(message), onOpenImage(url, name), onCopyLink(message).
+ * onCancelEdit(), onDelete(message), onRetry(message), onOpenImage(url, name), onCopyLink(message),
+ * onReact(message, emoji, on), onPin(message, on), nameOf(userId).
  */
 export function renderMessage(
   message,
@@ -70,11 +72,13 @@ export function renderMessage(
     if (attachment) bubble.append(attachment);
     const text = message.content || "";
     if (text && !(message.type !== "text" && text === message.file_name)) {
-      bubble.append(h("p", { class: "msg-text", dir: "auto" }, messageText(message, meId)));
+      bubble.append(messageBody(message, meId));
     }
+    const card = previewCard(message);
+    if (card) bubble.append(card);
   }
 
-  const meta = h("div", { class: "msg-meta" });
+  const meta = h("div", { class: "msg-meta" }, pinnedMarker(message));
   if (message.is_edited && !message.is_deleted) meta.append(h("span", { class: "edited" }, "(edited)"));
   meta.append(
     h(
@@ -85,7 +89,7 @@ export function renderMessage(
   );
   if (tick) meta.append(renderTick(tick));
   bubble.append(meta);
-  col.append(bubble);
+  append(col, [bubble, reactions(message, meId, handlers)]);
   if (message.failed) {
     col.append(
       h(
@@ -123,6 +127,7 @@ export function renderMessage(
         },
         icon("link"),
       ),
+      ...extraActions(message, meId, handlers),
     );
     if (canModify) {
       actions.append(

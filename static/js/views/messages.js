@@ -13,7 +13,19 @@ const GROUP_GAP_MS = 5 * 60 * 1000;
 const HIGHLIGHT_MS = 2000;
 
 export class MessageList {
-  constructor({ store, onReply, onEdit, onDelete, onRetry, onLoadOlder, onLoadNewer, onLoadAround, onOpenImage }) {
+  constructor({
+    store,
+    onReply,
+    onEdit,
+    onDelete,
+    onRetry,
+    onLoadOlder,
+    onLoadNewer,
+    onLoadAround,
+    onOpenImage,
+    onReact,
+    onPin,
+  }) {
     this.store = store;
     this.onLoadAround = onLoadAround;
     this.handlers = {
@@ -29,6 +41,9 @@ export class MessageList {
       onRetry,
       onOpenImage,
       onCopyLink: copyLink,
+      onReact,
+      onPin,
+      nameOf: (userId) => this.store.userName(userId),
     };
     this.scroller = $("#messages");
     this.list = $("#message-list");
@@ -125,6 +140,10 @@ export class MessageList {
         this.editingId === message.id,
         this.highlightId === message.id,
         message.content,
+        message.content_html,
+        message.pinned,
+        JSON.stringify(message.reactions || []),
+        JSON.stringify(message.link_preview || null),
       ].join("|");
       let entry = this.cache.get(message.id);
       if (!entry || entry.key !== key) {
