@@ -239,7 +239,10 @@ export function setupNavigation({ store, messages, composer }) {
     renderRooms();
   }
 
+  // One POST /read per burst of messages in the open room. A room left before its burst ends is
+  // marked read at once: cancelling it would bring its counts back with the next room list.
   let readTimer = null;
+  let readPending = null; // the room the timer will mark read
   function markReadSoon() {
     const roomId = store.activeRoomId;
     if (!roomId || !store.isVisible(roomId)) return;
@@ -247,7 +250,12 @@ export function setupNavigation({ store, messages, composer }) {
     if (room) store.clearUnread(room);
     renderRooms();
     clearTimeout(readTimer);
-    readTimer = setTimeout(() => api.markRead(roomId).catch(() => {}), 250);
+    if (readPending && readPending !== roomId) api.markRead(readPending).catch(() => {});
+    readPending = roomId;
+    readTimer = setTimeout(() => {
+      readPending = null;
+      api.markRead(roomId).catch(() => {});
+    }, 250);
   }
 
   return {

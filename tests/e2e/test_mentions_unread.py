@@ -115,10 +115,6 @@ DIVIDER_BOX = """() => {
 }"""
 
 
-# Known regression (found at the end of the 2026-11-30 session, after the search and rich-message
-# clients merged): after the divider, "jump to latest" leaves the newest message out of view.
-# strict: the test fails again as soon as the bug is fixed, so the mark cannot outlive it.
-@pytest.mark.xfail(strict=True, reason="jump to latest after the unread divider leaves the newest message out of view")
 def test_opening_a_room_with_unread_messages_shows_the_divider_above_the_first_one(new_page, api):
     room, (me, bob) = room_with_members(api, "me", "bob")
     other, _ = room_with_members(api, "elsewhere")

@@ -24,8 +24,8 @@ def test_register_then_sign_in_with_username_and_with_email(new_page, api):
     page.get_by_role("tab", name="Create Account").click()
     name = f"newbie{api.register()['username'][-6:]}"
     page.get_by_placeholder("Username", exact=True).fill(name)
-    page.get_by_placeholder("Email", exact=True).fill(f"{name}@example.com")
-    page.get_by_placeholder("Password (6+ characters)").fill(PASSWORD)
+    page.get_by_role("textbox", name="Email", exact=True).fill(f"{name}@example.com")
+    page.get_by_placeholder("Password (6+ characters)", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create Account").last.click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("#me-name")).to_have_text(name)
@@ -59,8 +59,8 @@ def test_register_shows_the_apis_field_errors_under_each_field(new_page, api):
     page.goto("/login")
     page.get_by_role("tab", name="Create Account").click()
     page.get_by_placeholder("Username", exact=True).fill("a!")
-    page.get_by_placeholder("Email", exact=True).fill("not-an-email")
-    page.get_by_placeholder("Password (6+ characters)").fill("123")
+    page.get_by_role("textbox", name="Email", exact=True).fill("not-an-email")
+    page.get_by_placeholder("Password (6+ characters)", exact=True).fill("123")
     page.get_by_role("button", name="Create Account").last.click()
     for field in ("username", "email", "password"):
         expect(page.locator(f"#reg-{field}-error")).to_be_visible()
@@ -68,8 +68,8 @@ def test_register_shows_the_apis_field_errors_under_each_field(new_page, api):
 
     # A conflict (no `fields`) shows as the form's message.
     page.get_by_placeholder("Username", exact=True).fill(taken["username"])
-    page.get_by_placeholder("Email", exact=True).fill(f"x{taken['email']}")
-    page.get_by_placeholder("Password (6+ characters)").fill(PASSWORD)
+    page.get_by_role("textbox", name="Email", exact=True).fill(f"x{taken['email']}")
+    page.get_by_placeholder("Password (6+ characters)", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create Account").last.click()
     expect(page.locator("#form-register [data-form-error]")).to_contain_text("taken")
 
