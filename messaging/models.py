@@ -55,6 +55,11 @@ class Message(models.Model):
     # A default rather than auto_now_add so tests and fixtures can place a message in time.
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last time anything a client shows with the message changed after it was sent: an edit,
+    # its deletion, a reaction, a pin, its link preview becoming ready. NULL: nothing since.
+    # `updated_at` moves with edits alone (the Go contract's meaning); a reconnecting client's
+    # `resume` replays the changes by this.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -73,6 +78,11 @@ class Message(models.Model):
             # A room's pins, newest first; few messages are pinned, so the index stays small.
             models.Index(
                 fields=["room", "-pinned_at"], condition=Q(pinned_at__isnull=False), name="message_pinned_idx"
+            ),
+            # What `resume` replays after the new messages: a room's changes since a moment. Most
+            # messages never change, so the index holds only those that did.
+            models.Index(
+                fields=["room", "changed_at", "id"], condition=Q(changed_at__isnull=False), name="message_changed_idx"
             ),
         ]
 

@@ -67,6 +67,7 @@ def _message_json_sql() -> str:
         'client_msg_id', m.client_msg_id,
         'created_at', {_iso_sql("m.created_at")},
         'updated_at', {_iso_sql("m.updated_at")},
+        'changed_at', {_iso_sql("m.changed_at")},
         'link_preview', {_link_preview_json_sql()})"""
 
 

@@ -66,6 +66,7 @@ class MessageJSON(TypedDict):
     client_msg_id: str | None
     created_at: str | None
     updated_at: str | None
+    changed_at: str | None
     link_preview: LinkPreviewJSON | None
 
 
@@ -128,6 +129,13 @@ class MessageSerializer(serializers.ModelSerializer):
     link_preview = LinkPreviewSerializer(
         read_only=True, allow_null=True, help_text="the text's first link, once fetched (null until then, or if none)"
     )
+    changed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="when anything shown with the message last changed after it was sent (an edit, its deletion, "
+        "a reaction, a pin, its link preview); null: nothing since. Of two copies of a message, the one with "
+        "the later `changed_at` is current",
+    )
 
     class Meta:
         model = Message
@@ -153,6 +161,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_msg_id",
             "created_at",
             "updated_at",
+            "changed_at",
             "link_preview",
         ]
         read_only_fields = fields
@@ -215,6 +224,7 @@ def message_json(message: Message) -> MessageJSON:
         "client_msg_id": message.client_msg_id,
         "created_at": iso_datetime(message.created_at),
         "updated_at": iso_datetime(message.updated_at),
+        "changed_at": iso_datetime(message.changed_at),
         # The reverse one-to-one loaded with MESSAGE_RELATED; getattr's default: the message has none.
         "link_preview": None if deleted else link_preview_json(getattr(message, "link_preview", None)),
     }

@@ -272,6 +272,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
     message.content_html = markdown.render(message.content, mentions=found.shown, mentions_room=found.everyone)
     message.render_version = markdown.RENDERER_VERSION
     message.is_edited = True
+    message.changed_at = timezone.now()
     message.save(
         update_fields=[
             "content",
@@ -281,6 +282,7 @@ def message_edit(*, message_id: UUID, editor: User, content: str, now: datetime 
             "mentions_room",
             "is_edited",
             "updated_at",
+            "changed_at",
         ]
     )
     fulltext.index_message(message)
@@ -322,6 +324,7 @@ def _soft_delete(message: Message) -> Message:
     message.content_html, message.render_version = "", markdown.RENDERER_VERSION
     message.mentions, message.mentions_room = [], False
     message.reactions, message.pinned_at, message.pinned_by = [], None, None
+    message.changed_at = timezone.now()
     message.save(
         update_fields=[
             "is_deleted",
@@ -337,6 +340,7 @@ def _soft_delete(message: Message) -> Message:
             "pinned_at",
             "pinned_by",
             "updated_at",
+            "changed_at",
         ]
     )
     Reaction.objects.filter(message_id=message.id).delete()
@@ -427,9 +431,10 @@ def _lock_for_reaction(*, message_id: UUID, user: User) -> Message:
 
 def _save_reactions(message: Message, summary: list[dict]) -> None:
     summary.sort(key=lambda entry: entry["first_at"])
-    message.reactions = summary
-    # Not save(): a reaction is not an edit, so `updated_at` (what `resume` replays edits by) stays.
-    Message.objects.filter(pk=message.pk).update(reactions=summary)
+    message.reactions, message.changed_at = summary, timezone.now()
+    # Not save(): a reaction is not an edit, so `updated_at` stays; `changed_at` is what `resume`
+    # replays it by.
+    Message.objects.filter(pk=message.pk).update(reactions=summary, changed_at=message.changed_at)
 
 
 @transaction.atomic
@@ -523,6 +528,16 @@ def reactions_forget_user(*, user: User, **_signal: object) -> None:
             publish(ReactionRemoved.of(message, emoji=emoji, user_id=user.id), to=[room_group(message.room_id)])
 
 
+def message_changed_by_preview(*, message_id: UUID | str, at: datetime, **_signal: object) -> None:
+    """Stamps `changed_at` on a message whose link preview just became ready, so `resume` gives it
+    to a client that missed `link_preview_ready`.
+
+    Connected to `previews.signals.preview_ready` (messaging.apps): sent in the transaction that
+    stored the preview. Not save(): a preview is not an edit (`updated_at` stays).
+    """
+    Message.objects.filter(pk=message_id).update(changed_at=at)
+
+
 # Pins: a message pinned to its room carries `pinned_at` and `pinned_by`.
 
 
@@ -565,8 +580,11 @@ def message_pin(*, room_id: UUID, message_id: UUID, actor: User, now: datetime |
     if Message.objects.filter(room_id=room.id, pinned_at__isnull=False).count() >= MAX_PINS_PER_ROOM:
         raise Conflict(f"A room can have at most {MAX_PINS_PER_ROOM} pinned messages")
     message.pinned_at, message.pinned_by = now or timezone.now(), actor
+    message.changed_at = message.pinned_at
     # Not save(): pinning is not an edit (`updated_at` stays).
-    Message.objects.filter(pk=message.pk).update(pinned_at=message.pinned_at, pinned_by=actor)
+    Message.objects.filter(pk=message.pk).update(
+        pinned_at=message.pinned_at, pinned_by=actor, changed_at=message.changed_at
+    )
     publish(MessagePinned.of(message), to=[room_group(room.id)])
     return message, True
 
@@ -579,8 +597,8 @@ def message_unpin(*, room_id: UUID, message_id: UUID, actor: User) -> Message:
     message = _lock_room_message(room=room, message_id=message_id)
     if message.pinned_at is None:
         raise NotFound("Message is not pinned")
-    message.pinned_at, message.pinned_by = None, None
-    Message.objects.filter(pk=message.pk).update(pinned_at=None, pinned_by=None)
+    message.pinned_at, message.pinned_by, message.changed_at = None, None, timezone.now()
+    Message.objects.filter(pk=message.pk).update(pinned_at=None, pinned_by=None, changed_at=message.changed_at)
     publish(MessageUnpinned.of(message), to=[room_group(room.id)])
     return message
 

@@ -19,6 +19,7 @@ from previews.fetch import NotAPage, fetch_page
 from previews.links import first_url
 from previews.models import FETCH_INTERVAL, LinkPreview, MessageLinkPreview
 from previews.selectors import link_preview_awaited, page_cached, url_hash
+from previews.signals import preview_ready
 from uploads.models import Upload
 from uploads.services import image_upload_create
 
@@ -100,6 +101,7 @@ def link_preview_make(
         preview.title, preview.description, preview.site_name = page.title, page.description, page.site_name
         preview.image = page.image
         preview.save(update_fields=["status", "title", "description", "site_name", "image"])
+        preview_ready.send(sender=MessageLinkPreview, message_id=message_id, at=timezone.now())
         publish(LinkPreviewReady.of(preview, room_id=room_id), to=[room_group(room_id)])
     return preview
 

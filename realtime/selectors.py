@@ -19,17 +19,17 @@ from messaging.models import MESSAGE_RELATED, Message
 from messaging.selectors import messages_after, messages_first, room_positions_for_user
 from realtime.presence import users_with_live_connections
 
-# One `resume` replays at most this many events in all (new messages, edits and deletions of all
+# One `resume` replays at most this many events in all (new messages and changes of earlier ones, of all
 # its rooms together); rooms it could not finish are listed in `truncated` and the client pages
 # them over REST (`?after=`). It bounds what one 64 KiB frame can make the server read and send,
 # however many rooms (or spellings of one room) it names. 500: the per-room limit replays had
-# before, so a room's missed messages replay as they did (its edits and deletions now count too).
+# before, so a room's missed messages replay as they did (its changes now count too).
 RESUME_MAX_EVENTS = 500
 # Read, encode and send this many events at a time: memory holds one page, not the whole replay,
 # and a socket that closes stops the replay at the next page.
 RESUME_PAGE_SIZE = 100
 
-# A position in a stream of messages: (created_at, id), or (updated_at, id) for changes.
+# A position in a stream of messages: (created_at, id), or (changed_at, id) for changes.
 Position = tuple[datetime, uuid.UUID]
 
 
@@ -40,7 +40,7 @@ class _RoomReplay:
     anchor_at: datetime | None
     # The last message replayed (or the client's own newest); None: from the room's first.
     after: Position | None
-    # What is left to read: new messages, then edits and deletions of earlier ones.
+    # What is left to read: new messages, then changes of earlier ones (see _changed).
     messages_left: bool = True
     changes_left: bool = False
     changes_after: Position | None = None
@@ -80,14 +80,10 @@ def _parse_uuid(value: object, what: str) -> uuid.UUID:
 
 
 def _changed(room_id: str, anchor_at: datetime) -> Q:
-    """Messages up to the client's newest one that were edited or deleted after it was sent.
-
-    Only edited or deleted ones: `updated_at` is stamped at insert too, a moment after
-    `created_at`, so the client's newest message would otherwise come back as an edit every time.
-    """
-    return Q(room_id=room_id, created_at__lte=anchor_at, updated_at__gt=anchor_at) & (
-        Q(is_edited=True) | Q(is_deleted=True)
-    )
+    """Messages up to the client's newest one that changed after it was sent: edited, deleted,
+    reacted to, pinned or unpinned, or given their link preview (`changed_at`, which only those
+    carry: the partial index message_changed_idx holds them alone)."""
+    return Q(room_id=room_id, created_at__lte=anchor_at, changed_at__gt=anchor_at)
 
 
 def resume_start(*, user: User, last_seen: dict, sent: dict[str, str] | None = None) -> ResumeReplay:
@@ -216,9 +212,9 @@ def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
     # Only a room with an anchor has changes to read: changes_left is set for those alone.
     assert room.anchor_at is not None
     rows = list(
-        Message.objects.filter(_changed(room.room_id, room.anchor_at), _after("updated_at", room.changes_after))
+        Message.objects.filter(_changed(room.room_id, room.anchor_at), _after("changed_at", room.changes_after))
         .select_related(*MESSAGE_RELATED)
-        .order_by("updated_at", "id")[: limit + 1]
+        .order_by("changed_at", "id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
 
@@ -226,9 +222,11 @@ def _read_changes(room: _RoomReplay, limit: int) -> tuple[list[Message], bool]:
 def resume_next_page(replay: ResumeReplay) -> ReplayPage:
     """The next up to RESUME_PAGE_SIZE events of a replay, encoded, in order; advances `replay`.
 
-    Per room: messages created after the client's newest one, oldest first, then edits and
-    deletions of earlier messages that happened after it was sent. Once the cap is spent, the
-    room in progress (if anything of it is left) and every room not reached go to `truncated`.
+    Per room: messages created after the client's newest one, oldest first, then earlier messages
+    that changed after it was sent, as they are now: `delete_message` for a deleted one,
+    `edit_message` (the whole message JSON: text, reactions, pin, link preview) for the others.
+    Once the cap is spent, the room in progress (if anything of it is left) and every room not
+    reached go to `truncated`.
     """
     page, size = ReplayPage(), RESUME_PAGE_SIZE
     while replay.pending and len(page.texts) < size:
@@ -262,7 +260,10 @@ def resume_next_page(replay: ResumeReplay) -> ReplayPage:
                 event = DeleteMessage.of(message) if message.is_deleted else EditMessage.of(message)
                 page.texts.append(event.encode())
             if messages:
-                room.changes_after = (messages[-1].updated_at, messages[-1].id)
+                # Every message _changed selects has a changed_at.
+                changed_at = messages[-1].changed_at
+                assert changed_at is not None
+                room.changes_after = (changed_at, messages[-1].id)
             room.changes_left = more
         replay.budget -= len(messages)
         if more and replay.budget <= 0:

@@ -33,6 +33,7 @@ MESSAGE_KEYS = [
     "client_msg_id",
     "created_at",
     "updated_at",
+    "changed_at",
     "link_preview",
 ]
 

@@ -44,9 +44,12 @@ def test_a_sent_link_queues_its_job_and_shows_no_preview_until_it_has_run(chat, 
     assert message_json(message)["link_preview"] is None and shown(message)["link_preview"] is None
     assert site.got_nothing()  # nothing is fetched on the request path
 
+    assert shown(message)["changed_at"] is None
     run_previews()
 
     assert shown(message)["link_preview"]["title"] == "Page A"
+    # A client that missed `link_preview` gets the message again from `resume`, which goes by this.
+    assert shown(message)["changed_at"] > shown(message)["created_at"]
 
 
 def test_a_text_without_a_link_queues_nothing(chat, user):

@@ -43,6 +43,7 @@ def _message_json(message) -> dict:
         "client_msg_id": None,
         "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": message.updated_at.isoformat().replace("+00:00", "Z"),
+        "changed_at": None,
         "link_preview": None,
     }
 

@@ -49,7 +49,7 @@ def history(room_id: str, sender_id: str, *, old: int, new: int) -> str:
         for i in range(old + 1 + new)
     )
     Message.objects.filter(pk__in=[m.pk for m in stored[:old]]).update(
-        is_deleted=True, updated_at=start + timedelta(seconds=10)
+        is_deleted=True, updated_at=start + timedelta(seconds=10), changed_at=start + timedelta(seconds=10)
     )
     return str(stored[old].id)
 

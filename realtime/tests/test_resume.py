@@ -3,7 +3,7 @@
 import asyncio
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -19,6 +19,8 @@ from accounts.tokens import token_issue
 from broadcast.groups import room_group
 from broadcast.publish import relay_message
 from messaging.models import Message
+from messaging.serializers import iso_datetime
+from messaging.services import message_pin, message_unpin, reaction_add
 from realtime import selectors
 from realtime.event_types import Typing
 from realtime.tests.test_delivery_order import announce, room_with_messages
@@ -70,7 +72,7 @@ def change(messages: list[Message], **fields) -> None:
     latest = Message.objects.order_by("-created_at").values_list("created_at", flat=True)[0]
     for i, message in enumerate(messages):
         at = max(timezone.now(), latest) + timedelta(milliseconds=i + 1)
-        Message.objects.filter(pk=message.pk).update(updated_at=at, **fields)
+        Message.objects.filter(pk=message.pk).update(updated_at=at, changed_at=at, **fields)
 
 
 async def replay(client, rooms: dict) -> tuple[list[tuple[str, str | None]], dict]:
@@ -118,6 +120,44 @@ async def test_one_cap_covers_every_room_and_every_edit_and_deletion(ws_connect,
         ("new_message", "b0"),
     ]
     assert resumed == {"rooms": [first, second, third], "truncated": [second, third]}
+
+
+@database_sync_to_async
+def react_pin_unpin(owner: User, reader: User, reacted: Message, pinned: Message, unpinned: Message) -> None:
+    """Through the services, as the room's members would: none of it is an edit."""
+    reaction_add(message_id=reacted.id, user=owner, emoji="👍")
+    reaction_add(message_id=reacted.id, user=reader, emoji="🎉")
+    message_pin(room_id=pinned.room_id, message_id=pinned.id, actor=owner)
+    message_pin(room_id=unpinned.room_id, message_id=unpinned.id, actor=owner)
+    message_unpin(room_id=unpinned.room_id, message_id=unpinned.id, actor=owner)
+
+
+async def test_reactions_and_pins_made_while_away_replay_as_the_message_now(ws_connect):
+    owner, reader, [room_id] = await people_in_rooms(1)
+    reacted, pinned, unpinned, untouched = await stored(room_id, owner, 4, "old")
+    [seen] = await stored(room_id, owner, 1, "seen")
+    await react_pin_unpin(owner, reader, reacted, pinned, unpinned)
+    client = await ws_connect(reader)
+
+    await client.send("resume", {"rooms": {room_id: str(seen.id)}})
+    replayed = []
+    while (event := await client.receive(timeout=5))["type"] != "resumed":
+        replayed.append(event)
+
+    # In the order they changed; the untouched message is not sent again.
+    assert [(event["type"], event["payload"]["id"]) for event in replayed] == [
+        ("edit_message", str(reacted.id)),
+        ("edit_message", str(pinned.id)),
+        ("edit_message", str(unpinned.id)),
+    ]
+    now_reacted, now_pinned, now_unpinned = (event["payload"] for event in replayed)
+    assert [(r["emoji"], r["count"]) for r in now_reacted["reactions"]] == [("👍", 1), ("🎉", 1)]
+    assert (now_pinned["pinned"], now_unpinned["pinned"]) == (True, False)
+    # Not edits: the text, `is_edited` and `updated_at` are as sent; `changed_at` says when.
+    assert not any(payload["is_edited"] for payload in (now_reacted, now_pinned, now_unpinned))
+    assert (now_reacted["content"], now_reacted["updated_at"]) == ("old0", iso_datetime(reacted.updated_at))
+    changed = [datetime.fromisoformat(payload["changed_at"]) for payload in (now_reacted, now_pinned, now_unpinned)]
+    assert seen.created_at < changed[0] <= changed[1] <= changed[2]
 
 
 async def test_edits_and_deletions_alone_are_capped(ws_connect, monkeypatch):

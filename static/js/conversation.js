@@ -71,8 +71,13 @@ export class Conversation {
       if (
         message.updated_at &&
         existing.updated_at === message.updated_at &&
-        existing.is_deleted === message.is_deleted
+        existing.is_deleted === message.is_deleted &&
+        (existing.changed_at ?? null) === (message.changed_at ?? null)
       )
+        return null;
+      // `changed_at` moves with every change shown (reactions, pin, preview too): a copy older
+      // than the one held (a page fetched before a live change) must not undo that change.
+      if (existing.changed_at && message.changed_at && timeKey(message.changed_at) < timeKey(existing.changed_at))
         return null;
       Object.assign(existing, message);
       return "updated";

@@ -149,3 +149,17 @@ test("clearing a conversation keeps what is still being sent", () => {
   assert.equal(conv.loaded, false);
   assert.equal(conv.hasNewer, false);
 });
+
+test("a copy with a later changed_at (a reaction or pin missed while away) replaces the held one; an older copy does not", () => {
+  const sent = msg("m1", { updated_at: at(), reactions: [], pinned: false, changed_at: null });
+  store.applyMessage(sent);
+  const reacted = { ...sent, reactions: [{ emoji: "👍", count: 1, user_ids: ["bob"] }], changed_at: at() };
+  assert.equal(store.applyMessage(reacted), "updated");
+  assert.deepEqual(store.conversation("r1").byId.get("m1").reactions, reacted.reactions);
+  const pinned = { ...reacted, pinned: true, changed_at: at() };
+  store.applyMessage(pinned);
+  // The reacted copy again (a history page fetched before the pin): the pin stays.
+  assert.equal(store.applyMessage(reacted), null);
+  assert.equal(store.conversation("r1").byId.get("m1").pinned, true);
+  assert.equal(store.applyMessage({ ...pinned }), null); // the same copy twice: nothing to redraw
+});
