@@ -73,6 +73,9 @@ def main() -> int:
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "CACHE_PREFIX": f"newman-{uuid.uuid4().hex[:12]}",
         "CHANNEL_PREFIX": f"newman-{uuid.uuid4().hex[:12]}",
+        # One run makes about 140 API calls in a few seconds, past the default 120 a minute per address;
+        # the collection tests the login limit (RATE_LIMIT_AUTH), which stays as configured.
+        "RATE_LIMIT_API": os.environ.get("RATE_LIMIT_API") or "600/m",
         "DEBUG": "true",
         "VAR_DIR": str(ROOT / "var" / "newman"),
         "ALLOWED_ORIGINS": "http://localhost:8080",
