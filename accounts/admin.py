@@ -1,5 +1,6 @@
 import logging
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -16,8 +17,9 @@ from accounts.login_limits import (
     login_failure_record,
     login_failures_retry_after,
 )
-from accounts.models import TokenBlacklist, User
+from accounts.models import Role, TokenBlacklist, User
 from accounts.selectors import user_find_for_login
+from chatapp.errors import DomainError
 
 TOO_MANY_LOGINS_FROM_ADDRESS = "Too many login attempts from this address. Try again later."
 LIMITER_UNAVAILABLE = "Service temporarily unavailable. Try again shortly."
@@ -70,6 +72,18 @@ class ChatUserChangeForm(UserChangeForm):
         model = User
         fields = "__all__"
 
+    def clean(self) -> dict:
+        # The workspace's last active owner stays an active owner: said on the form, beside the
+        # fields; the role service checks again under the lock (UserAdmin.save_model).
+        data = super().clean() or {}
+        user = self.instance
+        if user.pk and user.role == Role.OWNER and user.is_active:
+            leaving = data.get("role", user.role) != Role.OWNER or not data.get("is_active", True)
+            others = User.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=user.pk)
+            if leaving and not others.exists():
+                raise forms.ValidationError(services.LAST_OWNER)
+        return data
+
 
 class ChatAdminPasswordChangeForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> User:
@@ -86,8 +100,8 @@ class UserAdmin(DjangoUserAdmin):
     form = ChatUserChangeForm
     change_password_form = ChatAdminPasswordChangeForm
     add_form = ChatUserCreationForm
-    list_display = ("username", "email", "is_active", "is_staff", "is_online", "last_seen", "created_at")
-    list_filter = ("is_active", "is_staff", "is_online")
+    list_display = ("username", "email", "role", "is_active", "is_staff", "is_online", "last_seen", "created_at")
+    list_filter = ("role", "is_active", "is_staff", "is_online")
     search_fields = ("username", "email")
     ordering = ("username",)
     readonly_fields = ("id", "created_at", "updated_at", "last_login", "last_seen", "tokens_valid_after")
@@ -96,7 +110,17 @@ class UserAdmin(DjangoUserAdmin):
         ("Profile", {"fields": ("avatar", "status", "is_online", "last_seen")}),
         (
             "Access",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions", "tokens_valid_after")},
+            {
+                "fields": (
+                    "role",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                    "tokens_valid_after",
+                )
+            },
         ),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at")}),
     )
@@ -120,6 +144,16 @@ class UserAdmin(DjangoUserAdmin):
             services.user_delete_by_staff(user=user)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change and "role" in form.changed_data:
+            # Through the service, as the API's role changes: the last owner stays one, Django
+            # admin access follows the role, the audit log says who.
+            try:
+                changed = services.user_role_set_by_staff(actor=request.user, user=obj, role=obj.role)
+            except DomainError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+            if "is_staff" not in form.changed_data:
+                obj.is_staff = changed.is_staff
         # Unticking "active" in the form goes through the same service as the action.
         if change and "is_active" in form.changed_data and not obj.is_active:
             obj.is_active = True

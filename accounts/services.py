@@ -368,6 +368,24 @@ def user_update_by_moderator(
     return target
 
 
+@transaction.atomic
+def user_role_set_by_staff(*, actor: User, user: User, role: str) -> User:
+    """Site staff set an account's workspace role in Django admin: the API's rules but for who may
+    (staff may, whatever their own role). The last active owner stays one; Django admin access
+    follows the role as it does there; the change is audited."""
+    target = User.objects.select_for_update().get(pk=user.pk)
+    if role == target.role:
+        return target
+    if target.role == Role.OWNER:
+        _ensure_another_owner(target)
+    old_role = target.role
+    target.role = role
+    _staff_follows_role(target, old_role=old_role)
+    target.save(update_fields=["role", "is_staff", "updated_at"])
+    _audit(actor=actor, action="role_changed", target=target, old=old_role, new=role, via="django_admin")
+    return target
+
+
 @dataclass(frozen=True)
 class InviteCreated:
     invite: Invite

@@ -248,3 +248,46 @@ class TestAccountDeletion:
         assert response.status_code == 409
         owner.refresh_from_db()
         assert owner.is_active
+
+
+class TestRolesInDjangoAdmin:
+    """Site staff set roles on the user's change page, under the API's rules (but for who may)."""
+
+    @pytest.fixture
+    def staff(self, make_user, client) -> User:
+        member = make_user("stan", is_staff=True, is_superuser=True)
+        client.force_login(member)
+        return member
+
+    def change(self, client, user: User, **fields):
+        from realtime.tests.test_staff_actions import change_form_data
+
+        url = f"/admin/accounts/user/{user.pk}/change/"
+        data = change_form_data(client.get(url))
+        for name, value in fields.items():
+            if value is False:
+                data.pop(name, None)
+            else:
+                data[name] = value
+        return client.post(url, data)
+
+    def test_the_list_shows_and_filters_by_role(self, client, staff, owner, user):
+        page = client.get("/admin/accounts/user/?role__exact=owner")
+        assert page.status_code == 200
+        assert [row.username for row in page.context["cl"].result_list] == [owner.username]
+
+    def test_the_last_owner_can_be_neither_demoted_nor_deactivated(self, client, staff, owner):
+        for fields in ({"role": "member"}, {"is_active": False}):
+            page = self.change(client, owner, **fields)
+            assert page.status_code == 200  # the form again, with the error
+            assert services.LAST_OWNER in page.content.decode()
+            owner.refresh_from_db()
+            assert (owner.role, owner.is_active) == ("owner", True)
+
+    def test_demoting_one_of_two_owners_is_audited_and_admin_access_follows(self, client, staff, owner, make_user):
+        make_user("otto", role=Role.OWNER, is_staff=True)
+        assert self.change(client, owner, role="member").status_code == 302
+        owner.refresh_from_db()
+        assert (owner.role, owner.is_staff) == ("member", False)
+        entry = AuditEntry.objects.get(action="role_changed", target_user=owner)
+        assert (entry.actor, entry.detail) == (staff, {"old": "owner", "new": "member", "via": "django_admin"})
