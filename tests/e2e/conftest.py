@@ -195,7 +195,11 @@ def running_chat_server(
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps its event loop marked as running in this thread while
+# it is started, which fails every asyncio test (and Django's database calls) run beside it. A
+# parallel worker runs other tests between browser test files, so the browser closes whenever the
+# worker leaves tests/e2e (and stays open across them in a run of tests/e2e alone).
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(
