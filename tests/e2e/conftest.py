@@ -78,7 +78,8 @@ def _e2e_database_url(suffix: str = "") -> str:
     parts = urlsplit(base)
     if parts.scheme not in ("postgres", "postgresql"):
         pytest.fail(f"the browser tests need PostgreSQL; DATABASE_URL is {parts.scheme or 'unset'}")
-    name = (os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e") + suffix + worker_suffix()
+    base_name = os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e"
+    name = f"{base_name}{suffix}{worker_suffix()}"
     admin_url = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
