@@ -10,6 +10,10 @@ NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' 
 # The test suite talks to the real services; these are the machine's defaults.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatapp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Test processes run in parallel (pytest-xdist), a test file per process at a time: each process has
+# its own test databases and its own Redis database (TEST_REDIS_URL's number plus its index: 0-3 by
+# default, tests/workers.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 4
 
 .PHONY: run test fuzz chaos lint format venv migrate createsuperuser manage clean bench newman
 
@@ -47,7 +51,7 @@ test: venv $(NODE_STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python scripts/check_services.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 	@echo "Search and its index again on the embedded SQLite (FTS5: the same API, another implementation)..."
 	DATABASE_URL= REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest -q search messaging/tests/test_fulltext.py

@@ -11,6 +11,9 @@ from rooms.models import RoomMember
 
 pytestmark = pytest.mark.django_db
 
+# An id that no row has: a fixed one, as parallel test workers must all collect the same test ids.
+UNKNOWN_ID = "3f2b9c1e-8d4a-4e7b-9a6c-5d1e2f3a4b5c"
+
 MESSAGE_KEYS = [
     "id",
     "room_id",
@@ -138,7 +141,7 @@ class TestHistory:
         response = api_client_for(user).get(f"{url(chat)}?after={history[0].id}&before={history[1].id}")
         assert response.status_code == 400
 
-    @pytest.mark.parametrize("query,status", [("after=nope", 400), (f"before={uuid.uuid4()}", 404), ("limit=0", 400)])
+    @pytest.mark.parametrize("query,status", [("after=nope", 400), (f"before={UNKNOWN_ID}", 404), ("limit=0", 400)])
     def test_bad_cursor_or_limit(self, api_client_for, user, chat, history, query, status):
         response = api_client_for(user).get(f"{url(chat)}?{query}")
         assert response.status_code == status
@@ -161,7 +164,7 @@ class TestHistory:
         response = api_client_for(make_user()).get(url(private))
         assert (response.status_code, response.json()) == (404, {"error": "Room not found"})
 
-    @pytest.mark.parametrize("room_id", ["garbage", str(uuid.uuid4())])
+    @pytest.mark.parametrize("room_id", ["garbage", UNKNOWN_ID])
     def test_bad_or_unknown_room_is_404(self, api_client_for, user, room_id):
         assert api_client_for(user).get(f"/api/v1/rooms/{room_id}/messages").status_code == 404
 
@@ -347,7 +350,7 @@ class TestEditDelete:
         assert client.patch(f"/api/v1/messages/{message_id}", {"content": "x"}, format="json").status_code == 404
         assert client.delete(f"/api/v1/messages/{message_id}").json() == {"error": "Message not found"}
 
-    @pytest.mark.parametrize("message_id", ["nope", str(uuid.uuid4())])
+    @pytest.mark.parametrize("message_id", ["nope", UNKNOWN_ID])
     def test_bad_or_unknown_message_id_is_404(self, api_client_for, user, message_id):
         assert api_client_for(user).delete(f"/api/v1/messages/{message_id}").status_code == 404
 

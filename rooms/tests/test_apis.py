@@ -10,6 +10,9 @@ from rooms.models import Room, RoomMember
 
 pytestmark = pytest.mark.django_db
 
+# An id that no row has: a fixed one, as parallel test workers must all collect the same test ids.
+UNKNOWN_ID = "3f2b9c1e-8d4a-4e7b-9a6c-5d1e2f3a4b5c"
+
 ROOM_KEYS = [
     "id",
     "name",
@@ -342,7 +345,7 @@ class TestAddMember:
         )
         assert (response.status_code, response.json()) == (409, {"error": "User is already a member of this room"})
 
-    @pytest.mark.parametrize("user_id,status", [(str(uuid.uuid4()), 404), ("nope", 400)])
+    @pytest.mark.parametrize("user_id,status", [(UNKNOWN_ID, 404), ("nope", 400)])
     def test_unknown_or_invalid_user_id(self, api_client_for, user, private_room, user_id, status):
         response = api_client_for(user).post(
             f"/api/v1/rooms/{private_room.id}/members", {"user_id": user_id}, format="json"

@@ -2,6 +2,7 @@
 
 The live server is a separate process, so pytest-django's test database is of no use to it: the
 session creates `<DATABASE_URL's name>_e2e` itself, migrates it, and starts daphne on a free port.
+In parallel runs each worker has its own (`..._e2e_gw0`), and its own var directory and preview address.
 """
 
 import base64
@@ -24,6 +25,7 @@ import psycopg
 import pytest
 
 from realtime.tests.live_servers import free_port
+from tests.workers import worker_index, worker_suffix
 
 # Push endpoints the live server accepts over plain HTTP (nothing listens there: the browser tests
 # check the client's side; notifications/tests send real pushes to a real test push service).
@@ -43,9 +45,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "secret123"
 # The one address link previews may fetch from in these tests (a test's own web site listens there
-# on port 80), and the live server's environment, for processes that share its database.
-PREVIEW_SITE = "127.0.0.77"
+# on port 80, so each parallel worker has its own: 127.0.0.77, .78, ...), and the live server's
+# environment, for processes that share its database.
+PREVIEW_SITE = f"127.0.0.{77 + worker_index()}"
 SERVER_ENV: dict[str, str] = {}
+VAR_DIR = ROOT / "var" / f"e2e{worker_suffix()}"
 
 
 # The root conftest clears the cache (a FLUSHDB on Redis) around every test; here that would wipe
@@ -74,7 +78,8 @@ def _e2e_database_url(suffix: str = "") -> str:
     parts = urlsplit(base)
     if parts.scheme not in ("postgres", "postgresql"):
         pytest.fail(f"the browser tests need PostgreSQL; DATABASE_URL is {parts.scheme or 'unset'}")
-    name = (os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e") + suffix
+    base_name = os.environ.get("E2E_DATABASE_NAME") or f"{parts.path.lstrip('/') or 'chatapp'}_e2e"
+    name = f"{base_name}{suffix}{worker_suffix()}"
     admin_url = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -121,8 +126,8 @@ def running_chat_server(
         "VAPID_PUBLIC_KEY": vapid_public,
         "VAPID_SUBJECT": "mailto:e2e@example.com",
         "PUSH_ENDPOINT_ALLOWLIST": PUSH_ORIGIN,
-        "VAR_DIR": str(ROOT / "var" / "e2e"),
-        "MEDIA_ROOT": str(ROOT / "var" / "e2e" / "media"),
+        "VAR_DIR": str(VAR_DIR),
+        "MEDIA_ROOT": str(VAR_DIR / "media"),
         "LINK_PREVIEW_ALLOWED_NETWORKS": f"{PREVIEW_SITE}/32",
         **(extra_env or {}),
     }
@@ -138,7 +143,7 @@ def running_chat_server(
     )
     if migrate.returncode:
         pytest.fail(f"migrating the e2e database failed:\n{migrate.stdout}\n{migrate.stderr}")
-    log_path = ROOT / "var" / "e2e" / f"daphne{name}.log"
+    log_path = VAR_DIR / f"daphne{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -191,7 +196,11 @@ def running_chat_server(
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps its event loop marked as running in this thread while
+# it is started, which fails every asyncio test (and Django's database calls) run beside it. A
+# parallel worker runs other tests between browser test files, so the browser closes whenever the
+# worker leaves tests/e2e (and stays open across them in a run of tests/e2e alone).
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(

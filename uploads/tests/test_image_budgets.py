@@ -72,10 +72,12 @@ def test_image_jobs_run_one_at_a_time_and_uploads_past_the_waiting_room_get_busy
         deadline = time.monotonic() + 5
         while images.image_jobs().in_use < 2 and time.monotonic() < deadline:
             time.sleep(0.01)  # until the second upload is in the waiting room
+        third = _png()
         started = time.monotonic()
         with pytest.raises(ImageWorkBusy) as busy:
-            process_image(_png(), "png")
-        assert time.monotonic() - started < 0.5  # answered at once, not after a wait
+            process_image(third, "png")
+        # Answered at once, not after the 5 s wait; the margin is for a machine busy with other tests.
+        assert time.monotonic() - started < 2.5
         assert busy.value.status_code == 503
         release.set()
         assert first.result(10).width == waiting.result(10).width == 40
