@@ -396,9 +396,15 @@ class Hub:
         for group in groups:
             await self._leave_now(group, channel)
         if tasks:
-            # A cancellation can be lost (see `_read`): such a task still ends by itself, bound
-            # to its channel, after one more receive; it is not waited for that long.
             _, pending = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            if pending:
+                # A cancellation can be lost (see `_read`): such a reader goes on waiting in a
+                # receive that, the channel having left every group, nothing would ever answer
+                # (redis-py polls BRPOP again at each timeout). One message on the channel ends that
+                # receive, and the reader, bound to the channel, returns.
+                with contextlib.suppress(Exception):
+                    await self.layer.send(channel, {"type": "hub.stopped"})
+                _, pending = await asyncio.wait(pending, timeout=STOP_WAIT_SECONDS)
             if pending:
                 logger.warning("hub tasks still running after it stopped", extra={"tasks": len(pending)})
 

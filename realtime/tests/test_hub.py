@@ -217,4 +217,11 @@ async def test_a_stopped_hub_leaves_no_task_of_its_own_running(ws_connect):
         assert asyncio.get_running_loop().time() < deadline, "the gap wait never started"
         await asyncio.sleep(0.01)
     await client.close()
-    assert hub.channel is None and hub.tasks == set()
+    assert hub.channel is None
+    # The gap wait and the maintenance are gone with the stop itself.
+    assert {t.get_coro().__qualname__ for t in hub.tasks} <= {"Hub._read"}  # type: ignore[union-attr]
+    # A reader whose cancellation Python 3.11 lost (see Hub._read; one run in three here) is woken
+    # by the stop and returns; on a loaded machine that may take longer than the stop waits.
+    if hub.tasks:
+        await asyncio.wait(set(hub.tasks), timeout=5)
+    assert hub.tasks == set()

@@ -65,7 +65,9 @@ def deliver_push(page, chat_server, payload: dict) -> None:
         if registrations:
             break
         page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    registration = next(r for r in registrations if r["scopeURL"] == f"{chat_server}/")
+    # The latest state of each registration at the root (an update event may mark one deleted).
+    latest = {r["registrationId"]: r for r in registrations if r["scopeURL"] == f"{chat_server}/"}
+    registration = next(r for r in reversed(latest.values()) if not r.get("isDeleted"))
     session.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": chat_server, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
