@@ -144,8 +144,13 @@ class _GroupListener:
         self.loop.run_until_complete(layer.group_add(group, self.channel))
         self.pending: asyncio.Future | None = None
 
-    def events(self, quiet: float = 0.05) -> list[dict]:
-        """Every event that reached the group since the last call, decoded, as {"type", "payload"}."""
+    def events(self, quiet: float = 0.2, first: float = 2.0) -> list[dict]:
+        """Every event that reached the group since the last call, decoded, as {"type", "payload"}.
+
+        Waits up to `first` seconds for the first event (publishes run after commit, from another
+        thread: on a loaded machine they took longer than a short window), then until `quiet`
+        seconds pass without another. Saying "nothing arrived" therefore takes `first` seconds.
+        """
         import asyncio
         import json
 
@@ -157,7 +162,7 @@ class _GroupListener:
                 # and wait_for then waits for a message that never comes (a test hung that way).
                 if self.pending is None:
                     self.pending = asyncio.ensure_future(self.layer.receive(self.channel))
-                done, _ = await asyncio.wait({self.pending}, timeout=quiet)
+                done, _ = await asyncio.wait({self.pending}, timeout=quiet if received else first)
                 if not done:
                     return received
                 message, self.pending = self.pending.result(), None
