@@ -114,4 +114,8 @@ async def test_non_reading_clients_are_cut_off_and_others_are_not_delayed(chaos_
     report("slow_consumer", figures)
     assert connected_slow == 0, figures
     assert figures["server_rss_mb_end"] - figures["server_rss_mb_mid"] < 20, figures
-    assert figures["observer_latency_max_ms"] < 2000, figures
+    # Others are not delayed: what the non-reading sockets could hold up is delivery, from the
+    # commit on. The sender-clock figure adds each sender's frames waiting to be stored, which
+    # grows whenever the 2 cores cannot store 120 messages/s, with or without slow consumers
+    # (docs/reliability.md: the control runs), so it is reported, not held to a bound.
+    assert figures["observer_latency_from_commit_max_ms"] < 2000, figures
