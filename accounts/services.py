@@ -344,13 +344,7 @@ def user_update_by_moderator(
     if role is not None and role != target.role:
         if actor.role != Role.OWNER:
             raise Forbidden(ONLY_OWNERS_CHANGE_ROLES)
-        if target.role == Role.OWNER:
-            _ensure_another_owner(target)
-        old_role = target.role
-        target.role = role
-        _staff_follows_role(target, old_role=old_role)
-        target.save(update_fields=["role", "is_staff", "updated_at"])
-        _audit(actor=actor, action="role_changed", target=target, old=old_role, new=role)
+        _set_role(target, role, actor=actor)
     if is_active is not None and is_active != target.is_active:
         if target.pk == actor.pk:
             raise Forbidden(NOT_YOURSELF)
@@ -374,16 +368,21 @@ def user_role_set_by_staff(*, actor: User, user: User, role: str) -> User:
     (staff may, whatever their own role). The last active owner stays one; Django admin access
     follows the role as it does there; the change is audited."""
     target = User.objects.select_for_update().get(pk=user.pk)
-    if role == target.role:
-        return target
+    if role != target.role:
+        _set_role(target, role, actor=actor, via="django_admin")
+    return target
+
+
+def _set_role(target: User, role: str, *, actor: User, **audit_detail: Any) -> None:
+    """`target` (locked) gets `role`, whoever may decide that having been checked: the last active
+    owner stays one, Django admin access follows the role, the audit log says who."""
     if target.role == Role.OWNER:
         _ensure_another_owner(target)
     old_role = target.role
     target.role = role
     _staff_follows_role(target, old_role=old_role)
     target.save(update_fields=["role", "is_staff", "updated_at"])
-    _audit(actor=actor, action="role_changed", target=target, old=old_role, new=role, via="django_admin")
-    return target
+    _audit(actor=actor, action="role_changed", target=target, old=old_role, new=role, **audit_detail)
 
 
 @dataclass(frozen=True)
