@@ -98,3 +98,36 @@ def test_a_callback_without_this_browsers_state_is_refused(sso_page):
     expect(page.locator("#sso-error")).to_have_text(STATE_MISMATCH)
     expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
     assert re.search(r"/sso/callback\?", page.url)
+
+
+@pytest.fixture(scope="module")
+def sso_only_server():
+    """A server where single sign-on is the only way in (OIDC_ONLY)."""
+    port = free_port()
+    with openid_provider(redirect_uris=[f"http://127.0.0.1:{port}/sso/callback"]) as provider:
+        env = {
+            "OIDC_ISSUER": provider.issuer,
+            "OIDC_CLIENT_ID": provider.client_id,
+            "OIDC_CLIENT_SECRET": provider.client_secret,
+            "OIDC_BUTTON_LABEL": LABEL,
+            "OIDC_ONLY": "true",
+        }
+        with running_chat_server(port=port, name="_sso_only", extra_env=env) as base_url:
+            yield base_url
+
+
+def test_with_sso_only_the_login_page_offers_the_button_alone_and_it_signs_in(browser, sso_only_server):
+    context = browser.new_context(base_url=sso_only_server, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/login")
+    expect(page.get_by_role("link", name=LABEL)).to_be_visible()
+    # No password form, no sign-up tab: nothing to type a password into that the server would refuse.
+    expect(page.get_by_role("tab", name="Create Account")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign In")).to_have_count(0)
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    expect(page.locator('input[type="password"]:visible')).to_have_count(0)
+
+    sign_in_at_provider(page, "sol@example.com")
+    expect(page.locator("#me-name")).to_have_text("sol")
+    context.close()
