@@ -4,7 +4,9 @@ The chat server here is its own (SSO configured through the environment, as an o
 the provider's development login form stands in for a company's sign-in page.
 """
 
+import contextlib
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,8 +21,9 @@ from tests.e2e.conftest import running_chat_server, screenshot
 LABEL = "Sign in with Test IdP"
 
 
-@pytest.fixture(scope="module")
-def sso_server():
+@contextlib.contextmanager
+def chat_server_with_provider(name: str, **extra_env: str) -> Iterator[str]:
+    """A chat server signing in through its own OpenID provider process, with `extra_env`."""
     port = free_port()
     with openid_provider(redirect_uris=[f"http://127.0.0.1:{port}/sso/callback"]) as provider:
         env = {
@@ -28,9 +31,16 @@ def sso_server():
             "OIDC_CLIENT_ID": provider.client_id,
             "OIDC_CLIENT_SECRET": provider.client_secret,
             "OIDC_BUTTON_LABEL": LABEL,
+            **extra_env,
         }
-        with running_chat_server(port=port, name="_sso", extra_env=env) as base_url:
+        with running_chat_server(port=port, name=name, extra_env=env) as base_url:
             yield base_url
+
+
+@pytest.fixture(scope="module")
+def sso_server():
+    with chat_server_with_provider("_sso") as base_url:
+        yield base_url
 
 
 @pytest.fixture
@@ -103,17 +113,8 @@ def test_a_callback_without_this_browsers_state_is_refused(sso_page):
 @pytest.fixture(scope="module")
 def sso_only_server():
     """A server where single sign-on is the only way in (OIDC_ONLY)."""
-    port = free_port()
-    with openid_provider(redirect_uris=[f"http://127.0.0.1:{port}/sso/callback"]) as provider:
-        env = {
-            "OIDC_ISSUER": provider.issuer,
-            "OIDC_CLIENT_ID": provider.client_id,
-            "OIDC_CLIENT_SECRET": provider.client_secret,
-            "OIDC_BUTTON_LABEL": LABEL,
-            "OIDC_ONLY": "true",
-        }
-        with running_chat_server(port=port, name="_sso_only", extra_env=env) as base_url:
-            yield base_url
+    with chat_server_with_provider("_sso_only", OIDC_ONLY="true") as base_url:
+        yield base_url
 
 
 def test_with_sso_only_the_login_page_offers_the_button_alone_and_it_signs_in(browser, sso_only_server):
